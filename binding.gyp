@@ -1,0 +1,50 @@
+{
+  "variables": {
+    "have_libev%": "0",
+    "sanitize%": "<!(echo ${GREENHUB_SANITIZE:-})"
+  },
+  "targets": [
+    {
+      "target_name": "greenhub",
+      "sources": [
+        "native/addon.cc",
+        "native/backend.cc",
+        "native/errors.cc",
+        "native/loop.cc",
+        "native/watcher.cc",
+        "native/watchers/async.cc",
+        "native/watchers/child.cc",
+        "native/watchers/io.cc",
+        "native/watchers/periodic.cc",
+        "native/watchers/phase.cc",
+        "native/watchers/signal.cc",
+        "native/watchers/stat.cc",
+        "native/watchers/timer.cc",
+        "native/uv/async.cc",
+        "native/uv/fd_poller.cc",
+        "native/uv/io.cc",
+        "native/uv/periodic.cc",
+        "native/uv/phase.cc",
+        "native/uv/stat.cc",
+        "native/uv/timer.cc",
+        "native/uv/uv_backend.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=9", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "conditions": [
+        ["have_libev==1", {
+          "defines": ["GREENHUB_HAVE_LIBEV"],
+          "libraries": ["-lev"],
+          "sources": []
+        }],
+        ["sanitize=='address'", {
+          "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,73 @@
+// The compiled addon and the shape of what it exports. Only lib/loop talks
+// to it; everything above goes through the typed Loop and watchers.
+import * as path from 'node:path';
+
+/** The flat functions of one native loop; ids name watchers. */
+export interface NativeLoop {
+  readonly backend: string;
+  readonly minPriority: number;
+  readonly maxPriority: number;
+  /** [0]: events waiting in the ring. */
+  readonly state: Int32Array;
+  start(id: number): number;
+  stop(id: number): void;
+  close(id: number): void;
+  setRef(id: number, ref: boolean): void;
+  setPriority(id: number, priority: number): void;
+  now(): number;
+  updateNow(): void;
+  wake(): void;
+  closeLoop(): void;
+  timerInit(after: number, repeat: number): number;
+  timerSet(id: number, after: number, repeat: number): void;
+  timerAgain(id: number): number;
+  timerRemaining(id: number): number;
+  ioInit(fd: number, events: number): number;
+  ioSet(id: number, fd: number, events: number): void;
+  signalInit(signum: number): number;
+  childInit(pid: number, trace: boolean, reap: boolean): number;
+  childStatus(id: number): [number, number];
+  periodicInit(offset: number, interval: number, manual: boolean): number;
+  periodicSet(id: number, offset: number, interval: number, manual: boolean): void;
+  periodicAt(id: number): number;
+  periodicSetAt(id: number, at: number): number;
+  statInit(path: string, interval: number): number;
+  statRead(id: number): Float64Array;
+  statInterval(id: number): number;
+  idleInit(): number;
+  prepareInit(): number;
+  checkInit(): number;
+  asyncInit(): number;
+  asyncSend(id: number): void;
+  asyncToken(id: number): number;
+}
+
+export interface Addon {
+  createLoop(backend: string, dispatch: (ring: Int32Array) => void): NativeLoop;
+  asyncSend(token: number): boolean;
+  periodicNext(offset: number, interval: number, now: number): number;
+  wallClock(): number;
+  readonly backends: readonly string[];
+}
+
+function load(): Addon {
+  // lib/loop and dist/loop are both two levels below the package root.
+  const root = path.resolve(__dirname, '..', '..');
+  const candidates = ['build/Release/greenhub.node', 'build/Debug/greenhub.node'];
+  let firstError: unknown;
+  for (const candidate of candidates) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(path.join(root, candidate)) as Addon;
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  const error = new Error(
+    `greenhub's native addon is not built (looked for ${candidates.join(', ')} in ${root}); run npm install`,
+  );
+  (error as Error & { cause: unknown }).cause = firstError;
+  throw error;
+}
+
+export const addon: Addon = load();

@@ -1,0 +1,349 @@
+#include "loop.h"
+
+#include <cstring>
+
+#include "binding.h"
+#include "errors.h"
+
+namespace greenhub {
+
+namespace {
+
+constexpr size_t kInitialRingEvents = 4096;
+// Beyond this the ring is flushed instead of grown.
+constexpr size_t kMaxRingEvents = size_t{1} << 20;
+constexpr int kStateSlots = 4;
+
+Napi::Value Int32ArrayOf(napi_env env, size_t length, void** data, napi_ref* ref) {
+  napi_value buffer;
+  napi_value array;
+  if (napi_create_arraybuffer(env, length * sizeof(int32_t), data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_int32_array, length, buffer, 0, &array) != napi_ok ||
+      napi_create_reference(env, array, 1, ref) != napi_ok) {
+    return Napi::Value();
+  }
+  std::memset(*data, 0, length * sizeof(int32_t));
+  return Napi::Value(env, array);
+}
+
+}  // namespace
+
+const char* KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kIo: return "io";
+    case Kind::kTimer: return "timer";
+    case Kind::kSignal: return "signal";
+    case Kind::kChild: return "child";
+    case Kind::kPeriodic: return "periodic";
+    case Kind::kStat: return "stat";
+    case Kind::kIdle: return "idle";
+    case Kind::kPrepare: return "prepare";
+    case Kind::kCheck: return "check";
+    case Kind::kAsync: return "async";
+  }
+  return "unknown";
+}
+
+Loop::Loop(napi_env env, uv_loop_t* uv) : env_(env), uv_(uv) {
+  watchers_.emplace_back();  // id 0 means "no watcher" in the ring
+}
+
+Loop::~Loop() = default;
+
+Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch) {
+  Napi::Env env(env_);
+  Napi::Object binding = Napi::Object::New(env);
+  void* data;
+  Napi::Value ring = Int32ArrayOf(env_, kInitialRingEvents * 2, &data, &ring_ref_);
+  if (ring.IsEmpty()) return Napi::Value();
+  ring_ = static_cast<int32_t*>(data);
+  ring_capacity_ = kInitialRingEvents;
+  Napi::Value state = Int32ArrayOf(env_, kStateSlots, &data, &state_ref_);
+  if (state.IsEmpty()) return Napi::Value();
+  state_ = static_cast<int32_t*>(data);
+  if (napi_create_reference(env_, binding, 1, &receiver_) != napi_ok ||
+      napi_create_reference(env_, dispatch, 1, &dispatch_) != napi_ok ||
+      napi_async_init(env_, binding, Napi::String::New(env, "greenhub.Loop"), &async_context_) != napi_ok) {
+    return Napi::Value();
+  }
+
+  // Last, so that a failure above leaves no handle to close.
+  std::string error;
+  backend_ = MakeBackend(backend_name, *this, &error);
+  if (!backend_) {
+    ThrowError(env, "ERR_GREENHUB_BACKEND", error.c_str());
+    return Napi::Value();
+  }
+
+  binding.Set("backend", Napi::String::New(env, backend_->Name()));
+  binding.Set("minPriority", Napi::Number::New(env, backend_->MinPriority()));
+  binding.Set("maxPriority", Napi::Number::New(env, backend_->MaxPriority()));
+  binding.Set("state", state);
+  BindWatcher(binding, this);
+  BindTimer(binding, this);
+  BindIo(binding, this);
+  BindSignal(binding, this);
+  BindChild(binding, this);
+  BindPeriodic(binding, this);
+  BindStat(binding, this);
+  BindPhase(binding, this);
+  BindAsync(binding, this);
+  return binding;
+}
+
+int32_t Loop::Adopt(std::unique_ptr<Watcher> watcher) {
+  int32_t id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<int32_t>(watchers_.size());
+    watchers_.emplace_back();
+  }
+  watcher->set_id(id);
+  watchers_[id] = std::move(watcher);
+  live_watchers_++;
+  return id;
+}
+
+Watcher* Loop::Get(int32_t id) const {
+  if (id <= 0 || static_cast<size_t>(id) >= watchers_.size()) return nullptr;
+  return watchers_[id].get();
+}
+
+void Loop::Release(Watcher* watcher) {
+  int32_t id = watcher->id();
+  watchers_[id].reset();
+  free_ids_.push_back(id);
+  live_watchers_--;
+  MaybeFinishClose();
+}
+
+void Loop::Emit(int32_t id, int32_t revents) {
+  if (closed_) return;
+  size_t count = static_cast<size_t>(state_[0]);
+  if (count == ring_capacity_) {
+    if (ring_capacity_ < kMaxRingEvents) {
+      Grow();
+    } else {
+      Flush(false);
+      count = static_cast<size_t>(state_[0]);
+    }
+  }
+  ring_[count * 2] = id;
+  ring_[count * 2 + 1] = revents;
+  state_[0] = static_cast<int32_t>(count + 1);
+  // The first event of a batch makes sure a flush comes even when it was
+  // emitted after this iteration's last flush (timers run after check) and
+  // nothing else keeps the loop alive.
+  if (count == 0) backend_->Wake();
+}
+
+void Loop::Grow() {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  void* data;
+  napi_ref ref;
+  Napi::Value ring = Int32ArrayOf(env_, ring_capacity_ * 4, &data, &ref);
+  if (!ring.IsEmpty()) {
+    std::memcpy(data, ring_, ring_capacity_ * 2 * sizeof(int32_t));
+    napi_delete_reference(env_, ring_ref_);
+    ring_ref_ = ref;
+    ring_ = static_cast<int32_t*>(data);
+    ring_capacity_ *= 2;
+  }
+  napi_close_handle_scope(env_, scope);
+}
+
+void Loop::Flush(bool force) {
+  if (closed_ || flushing_ || (state_[0] == 0 && !force)) return;
+  flushing_ = true;
+  // This flush serves every request for one; JS asks again if it must.
+  backend_->Unwake();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) == napi_ok) {
+    napi_value receiver;
+    napi_value dispatch;
+    napi_value ring;
+    napi_value result;
+    if (napi_get_reference_value(env_, receiver_, &receiver) == napi_ok &&
+        napi_get_reference_value(env_, dispatch_, &dispatch) == napi_ok &&
+        napi_get_reference_value(env_, ring_ref_, &ring) == napi_ok) {
+      napi_status status = napi_make_callback(env_, async_context_, receiver, dispatch, 1, &ring, &result);
+      if (status != napi_ok) {
+        // JS's dispatch catches callback errors itself; anything that still
+        // escapes is reported as an uncaught exception, never left pending.
+        bool pending = false;
+        napi_value exception;
+        if (napi_is_exception_pending(env_, &pending) == napi_ok && pending &&
+            napi_get_and_clear_last_exception(env_, &exception) == napi_ok) {
+          napi_fatal_exception(env_, exception);
+        }
+      }
+    }
+    napi_close_handle_scope(env_, scope);
+  }
+  state_[0] = 0;
+  flushing_ = false;
+}
+
+void Loop::Close(std::function<void()> done) {
+  if (done) close_waiters_.push_back(std::move(done));
+  if (closed_) {
+    MaybeFinishClose();
+    return;
+  }
+  closed_ = true;
+  for (auto& watcher : watchers_) {
+    if (watcher && !watcher->closing()) watcher->Close();
+  }
+  if (!backend_) {
+    backend_closed_ = true;
+    MaybeFinishClose();
+    return;
+  }
+  backend_->Close([this]() {
+    backend_closed_ = true;
+    MaybeFinishClose();
+  });
+}
+
+void Loop::MaybeFinishClose() {
+  if (!closed_ || !backend_closed_ || live_watchers_ != 0) return;
+  if (!finished_) {
+    finished_ = true;
+    for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_}) {
+      if (*ref != nullptr) napi_delete_reference(env_, *ref);
+      *ref = nullptr;
+    }
+    if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
+    async_context_ = nullptr;
+  }
+  std::vector<std::function<void()>> waiters;
+  waiters.swap(close_waiters_);
+  for (auto& done : waiters) done();
+}
+
+// Functions shared by every watcher type.
+
+Loop* LoopOf(const Napi::CallbackInfo& info) {
+  Loop* loop = static_cast<Loop*>(info.Data());
+  if (loop->closed()) {
+    ThrowError(info.Env(), "ERR_LOOP_CLOSED", "the loop is closed");
+    return nullptr;
+  }
+  return loop;
+}
+
+Watcher* WatcherArg(const Napi::CallbackInfo& info, Loop* loop, size_t i) {
+  int32_t id;
+  if (!ArgInt32(info, i, "id", &id)) return nullptr;
+  Watcher* watcher = loop->Get(id);
+  if (watcher == nullptr || watcher->closing()) {
+    std::string message = "watcher " + std::to_string(id) + " is closed";
+    ThrowError(info.Env(), "ERR_WATCHER_CLOSED", message.c_str());
+    return nullptr;
+  }
+  return watcher;
+}
+
+void SetFunction(Napi::Object target, const char* name, Napi::Function::Callback callback, Loop* loop) {
+  target.Set(name, Napi::Function::New(target.Env(), callback, name, loop));
+}
+
+Napi::Value NewWatcherId(Napi::Env env, Loop* loop, std::unique_ptr<Watcher> watcher) {
+  return Napi::Number::New(env, loop->Adopt(std::move(watcher)));
+}
+
+namespace {
+
+Napi::Value Start(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop == nullptr) return Napi::Value();
+  Watcher* watcher = WatcherArg(info, loop, 0);
+  if (watcher == nullptr) return Napi::Value();
+  return Napi::Number::New(info.Env(), watcher->Start());
+}
+
+Napi::Value Stop(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop == nullptr) return Napi::Value();
+  Watcher* watcher = WatcherArg(info, loop, 0);
+  if (watcher != nullptr) watcher->Stop();
+  return Napi::Value();
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop == nullptr) return Napi::Value();
+  Watcher* watcher = WatcherArg(info, loop, 0);
+  if (watcher != nullptr) watcher->Close();
+  return Napi::Value();
+}
+
+Napi::Value SetRef(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop == nullptr) return Napi::Value();
+  Watcher* watcher = WatcherArg(info, loop, 0);
+  bool ref;
+  if (watcher != nullptr && ArgBool(info, 1, "ref", &ref)) watcher->SetRef(ref);
+  return Napi::Value();
+}
+
+Napi::Value SetPriority(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop == nullptr) return Napi::Value();
+  Watcher* watcher = WatcherArg(info, loop, 0);
+  int32_t priority;
+  if (watcher == nullptr || !ArgInt32(info, 1, "priority", &priority)) return Napi::Value();
+  if (watcher->active()) {
+    ThrowError(info.Env(), "ERR_WATCHER_ACTIVE", "cannot set the priority of an active watcher");
+    return Napi::Value();
+  }
+  if (priority < -2 || priority > 2) {
+    ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE", "The value of \"priority\" is out of range. It must be >= -2 and <= 2");
+    return Napi::Value();
+  }
+  watcher->SetPriority(priority);
+  return Napi::Value();
+}
+
+Napi::Value Now(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop == nullptr) return Napi::Value();
+  return Napi::Number::New(info.Env(), loop->backend().Now());
+}
+
+Napi::Value UpdateNow(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop != nullptr) loop->backend().UpdateNow();
+  return Napi::Value();
+}
+
+Napi::Value Wake(const Napi::CallbackInfo& info) {
+  Loop* loop = LoopOf(info);
+  if (loop != nullptr) loop->backend().Wake();
+  return Napi::Value();
+}
+
+Napi::Value CloseLoop(const Napi::CallbackInfo& info) {
+  Loop* loop = static_cast<Loop*>(info.Data());
+  if (!loop->closed()) loop->Close(nullptr);
+  return Napi::Value();
+}
+
+}  // namespace
+
+void BindWatcher(Napi::Object target, Loop* loop) {
+  SetFunction(target, "start", Start, loop);
+  SetFunction(target, "stop", Stop, loop);
+  SetFunction(target, "close", Close, loop);
+  SetFunction(target, "setRef", SetRef, loop);
+  SetFunction(target, "setPriority", SetPriority, loop);
+  SetFunction(target, "now", Now, loop);
+  SetFunction(target, "updateNow", UpdateNow, loop);
+  SetFunction(target, "wake", Wake, loop);
+  SetFunction(target, "closeLoop", CloseLoop, loop);
+}
+
+}  // namespace greenhub

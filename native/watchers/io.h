@@ -1,0 +1,40 @@
+// io: level-triggered readiness of any file descriptor (libev's ev_io).
+// Several watchers may watch one fd; each backend multiplexes them.
+#ifndef GREENHUB_WATCHERS_IO_H_
+#define GREENHUB_WATCHERS_IO_H_
+
+#include "../watcher.h"
+
+namespace greenhub {
+
+class IoWatcher : public Watcher {
+ public:
+  IoWatcher(Loop& loop, int fd, int events) : Watcher(loop, Kind::kIo), fd_(fd), events_(events) {}
+
+  int fd() const { return fd_; }
+  int events() const { return events_; }
+  // Only while inactive (the binding checks).
+  void Set(int fd, int events) {
+    fd_ = fd;
+    events_ = events;
+  }
+
+  // Delivers readiness from the backend's poller: only the bits this watcher
+  // asked for, and only while it is active.
+  void Deliver(int revents) {
+    int mine = revents & (events_ | kError);
+    if (active() && mine) Emit(mine);
+  }
+  // The fd turned out closed or unusable: stop and report an error.
+  void Fail() {
+    if (active()) EmitAndStop(kError | events_);
+  }
+
+ protected:
+  int fd_;
+  int events_;
+};
+
+}  // namespace greenhub
+
+#endif  // GREENHUB_WATCHERS_IO_H_

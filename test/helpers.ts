@@ -1,0 +1,55 @@
+// Helpers shared by the test files.
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `condition()` holds; rejects after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(2);
+  }
+}
+
+export function tempDir(prefix = 'greenhub-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A non-blocking pipe made from a FIFO: [readFd, writeFd]. */
+export function makePipe(): [number, number] {
+  const dir = tempDir('greenhub-fifo-');
+  const fifo = path.join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return [readFd, writeFd];
+}
+
+/**
+ * Runs a TypeScript snippet in a fresh node process (with greenhub's lib
+ * loadable as `lib/...` from the repository root).
+ */
+export function runScript(source: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+  const dir = tempDir('greenhub-script-');
+  const file = path.join(dir, 'script.ts');
+  fs.writeFileSync(file, source.replace(/\bfrom '(lib\/[^']*)'/g, (_, p: string) => `from '${path.join(ROOT, p)}'`));
+  try {
+    return spawnSync(process.execPath, ['--require', 'tsx/cjs', file], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ...options.env },
+      timeout: options.timeoutMs ?? 20000,
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
