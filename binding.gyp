@@ -27,7 +27,8 @@
         "native/uv/phase.cc",
         "native/uv/stat.cc",
         "native/uv/timer.cc",
-        "native/uv/uv_backend.cc"
+        "native/uv/uv_backend.cc",
+        "native/syscalls/fd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -6,6 +6,7 @@
 #include "binding.h"
 #include "errors.h"
 #include "loop.h"
+#include "syscalls/syscalls.h"
 #include "watchers/async.h"
 #include "watchers/periodic.h"
 
@@ -87,6 +88,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   backends.Set(1u, Napi::String::New(env, "ev"));
 #endif
   exports.Set("backends", backends);
+  Napi::Object syscalls = Napi::Object::New(env);
+  BindFdSyscalls(syscalls);
+  exports.Set("syscalls", syscalls);
   return exports;
 }
 

@@ -1,8 +1,10 @@
 // Helpers shared by the test files.
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+import { addon } from '../lib/loop/native';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -23,15 +25,19 @@ export function tempDir(prefix = 'greenhub-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A non-blocking pipe made from a FIFO: [readFd, writeFd]. */
+/** A non-blocking pipe: [readFd, writeFd]. */
 export function makePipe(): [number, number] {
-  const dir = tempDir('greenhub-fifo-');
-  const fifo = path.join(dir, 'fifo');
-  execFileSync('mkfifo', [fifo]);
-  const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return [readFd, writeFd];
+  return addon.syscalls.pipe();
+}
+
+/** A non-blocking Unix stream socketpair. */
+export function makeSocketPair(): [number, number] {
+  return addon.syscalls.socketpair(1 /* AF_UNIX */, 1 /* SOCK_STREAM */);
+}
+
+/** Closes fds, ignoring ones already closed. */
+export function closeFds(...fds: number[]): void {
+  for (const fd of fds) addon.syscalls.close(fd);
 }
 
 /**

@@ -42,12 +42,23 @@ export interface NativeLoop {
   asyncToken(id: number): number;
 }
 
+/** fd syscalls; results are counts or negative errnos. */
+export interface NativeSyscalls {
+  pipe(): [number, number];
+  socketpair(domain: number, type: number): [number, number];
+  read(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  close(fd: number): number;
+  setNonBlocking(fd: number, on: boolean): number;
+}
+
 export interface Addon {
   createLoop(backend: string, dispatch: (ring: Int32Array) => void): NativeLoop;
   asyncSend(token: number): boolean;
   periodicNext(offset: number, interval: number, now: number): number;
   wallClock(): number;
   readonly backends: readonly string[];
+  readonly syscalls: NativeSyscalls;
 }
 
 function load(): Addon {
