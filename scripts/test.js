@@ -35,7 +35,7 @@ if (typecheck.status !== 0) failed += 1;
 if (files.length > 0) {
   mocha('mocha (selected files)', files, {});
 } else {
-  mocha('mocha: whole suite, uv backend', [], { GREENHUB_LOOP: 'uv' });
+  mocha('mocha: whole suite, uv backend', ['test/**/*.test.ts'], { GREENHUB_LOOP: 'uv' });
   const { Loop } = require(path.join(root, 'dist', 'index.js'));
   if (Loop.backends.includes('ev')) {
     mocha('mocha: loop and hub suites, ev backend', ['test/loop/**/*.test.ts', 'test/core/**/*.test.ts'], { GREENHUB_LOOP: 'ev' });

@@ -2,7 +2,7 @@
 
 /** @internal Anything the loop can run from its callback queue. */
 export interface Runnable {
-  _run(): void;
+  _runQueued(): void;
 }
 
 export class Callback<A extends unknown[] = unknown[]> implements Runnable {
@@ -31,7 +31,7 @@ export class Callback<A extends unknown[] = unknown[]> implements Runnable {
   }
 
   /** @internal */
-  _run(): void {
+  _runQueued(): void {
     const callback = this.callback;
     if (callback === null) return;
     const args = this.args as A;

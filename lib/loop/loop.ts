@@ -52,6 +52,14 @@ export class Loop {
   readonly _active: (Watcher | undefined)[] = [];
   /** @internal How many active watchers have a priority other than 0. */
   _prioritized = 0;
+  /** @internal How many active watchers are ref'd (keep the process and the hub alive). */
+  _refActive = 0;
+  /**
+   * @internal Called when a drain leaves the callback queue empty, and on
+   * the next turn after the last ref'd watcher stops outside a drain: the
+   * hub looks there for greenlets nothing can wake.
+   */
+  _afterDrain: (() => void) | null = null;
 
   private readonly _state: Int32Array;
   private _ring: Int32Array = new Int32Array(0);
@@ -150,6 +158,8 @@ export class Loop {
     this._closed = true;
     for (const watcher of this._active) if (watcher !== undefined) watcher._isActive = false;
     this._active.length = 0;
+    this._refActive = 0;
+    this._prioritized = 0;
     this._queue = [];
     this._queueHead = this._queueTail = 0;
     this._native.closeLoop();
@@ -232,7 +242,22 @@ export class Loop {
     const count = this._state[0];
     if (count > 0) this._deliver(ring, count);
     this._runCallbacks();
+    if (this._afterDrain !== null && this._queueHead === this._queueTail && !this._closed) {
+      this._afterDrain();
+      this._runCallbacks();
+    }
     this._inDispatch = false;
+  }
+
+  /** @internal Makes the next loop iteration not block in poll. */
+  _wakeUp(): void {
+    this._wakeRequested = false;
+    this._requestTurn();
+  }
+
+  /** @internal The last ref'd watcher stopped: outside a drain, make one happen. */
+  _noRefsLeft(): void {
+    if (!this._inDispatch && this._afterDrain !== null) this._requestTurn();
   }
 
   private _deliver(ring: Int32Array, count: number): void {
@@ -279,7 +304,7 @@ export class Loop {
       queue[this._queueHead] = undefined;
       this._queueHead = (this._queueHead + 1) & (queue.length - 1);
       try {
-        item._run();
+        item._runQueued();
       } catch (error) {
         this._reportError(error, item);
       }

@@ -129,6 +129,10 @@ export abstract class Watcher implements Disposable {
     if (value === this._ref) return;
     this.loop._native.setRef(this._id, value);
     this._ref = value;
+    if (this._isActive) {
+      this.loop._refActive += value ? 1 : -1;
+      if (this.loop._refActive === 0) this.loop._noRefsLeft();
+    }
   }
 
   /** libev's priority, -2 (lowest) to 2; pending watchers run highest first. */
@@ -206,6 +210,7 @@ export abstract class Watcher implements Disposable {
     this._isActive = true;
     this.loop._active[this._id] = this;
     if (this._priority !== 0) this.loop._prioritized++;
+    if (this._ref) this.loop._refActive++;
   }
 
   /** @internal The native side stopped (or is stopping) the watcher. */
@@ -214,6 +219,7 @@ export abstract class Watcher implements Disposable {
     this.loop._active[this._id] = undefined;
     this.loop._forgetPending(this);
     if (this._priority !== 0) this.loop._prioritized--;
+    if (this._ref && --this.loop._refActive === 0) this.loop._noRefsLeft();
   }
 
   /** @internal The syscall named in a start error. */

@@ -1,0 +1,183 @@
+// The hub: one per JS thread. It owns the loop, runs greenlets from the
+// loop's FIFO callback queue, reports their errors, and raises LoopExit in
+// whoever waits on something nothing can wake.
+import * as util from 'node:util';
+
+import { defaultLoop, type Loop } from '../loop/loop';
+import type { Watcher } from '../loop/watcher';
+import { BlockingSwitchOutError, ConcurrentObjectUseError, GreenletExit, LoopExit } from './errors';
+import type { Greenlet } from './greenlet';
+import { SUSPEND, type Operation } from './operation';
+
+/** @internal Something that waits from plain async code and hears LoopExit. */
+export interface PromiseWaiter {
+  _loopExit(error: LoopExit): void;
+}
+
+/** How an error report names what failed. */
+function describeContext(context: unknown): string {
+  if (context === null || context === undefined) return 'the hub';
+  if (typeof context === 'object' && typeof (context as object).toString === 'function') {
+    const text = String(context);
+    if (text !== '[object Object]') return text;
+  }
+  return util.inspect(context, { depth: 0 });
+}
+
+/** @internal What a blocked greenlet waits on, in words. */
+export function describeWait(waitingOn: unknown): string {
+  if (waitingOn === null || waitingOn === undefined) return 'nothing';
+  const described = (waitingOn as { _describeWait?: () => string })._describeWait;
+  if (typeof described === 'function') return described.call(waitingOn);
+  const kind = (waitingOn as { kind?: unknown }).kind;
+  if (typeof kind === 'string') return `a ${kind} watcher`;
+  return `a ${(waitingOn as object).constructor?.name ?? 'value'}`;
+}
+
+export class Hub {
+  readonly loop: Loop;
+  name = 'Hub';
+  /** Where the default handleError prints; null silences it. */
+  exceptionStream: NodeJS.WritableStream | null = process.stderr;
+
+  /** @internal The greenlet running now; null in the hub (callbacks, plain JS). */
+  _running: Greenlet | null = null;
+  /** @internal Greenlets whose results plain async code awaits: they get LoopExit. */
+  readonly _awaited = new Set<Greenlet>();
+  /** @internal Promises awaiting a greenlet from plain async code. */
+  readonly _promiseWaiters = new Set<PromiseWaiter>();
+  /** @internal Greenlets in wait() with no objects: woken when nothing is left. */
+  readonly _joiners = new Set<Greenlet>();
+  /** @internal Promises greenlets wait on (until()); a pending one can wake someone. */
+  _pendingPromises = 0;
+  /** @internal Every greenlet started and not dead, for dump() and LoopExit reports. */
+  readonly _live = new Set<Greenlet>();
+  private readonly _freeIdents: number[] = [];
+  private _nextIdent = 1;
+
+  constructor(loop: Loop = defaultLoop()) {
+    this.loop = loop;
+    loop.errorHandler = (error, context) => this.handleError(context, error);
+    loop._afterDrain = () => this._checkStuck();
+  }
+
+  /**
+   * Called with every error no greenlet catches: greenlet failures, errors
+   * in links, loop and watcher callbacks. Prints the error (not a
+   * GreenletExit) and goes on. Assign a function to this property to route
+   * errors elsewhere; an error thrown by it is printed, never fatal.
+   */
+  handleError(context: unknown, error: unknown): void {
+    if (error instanceof GreenletExit) return;
+    this.printException(context, error);
+  }
+
+  /** Writes the error, its stack and what failed to exceptionStream. */
+  printException(context: unknown, error: unknown): void {
+    const stream = this.exceptionStream;
+    if (stream === null) return;
+    const stack = error instanceof Error ? (error.stack ?? String(error)) : util.inspect(error);
+    const name = error instanceof Error ? error.name : typeof error;
+    stream.write(`${stack}\n${new Date().toISOString()} ${describeContext(context)} failed with ${name}\n\n`);
+  }
+
+  /**
+   * Starts `watcher` for the current greenlet, blocks until it fires, then
+   * stops it. Returns the event bits.
+   */
+  wait(watcher: Watcher): Operation<number> {
+    return hubWait(this, watcher);
+  }
+
+  /** @internal The running greenlet, or BlockingSwitchOutError naming `what`. */
+  _currentGreenlet(what: string): Greenlet {
+    const greenlet = this._running;
+    if (greenlet === null) {
+      throw new BlockingSwitchOutError(
+        `Impossible to call blocking function in the event loop callback: ${what} must run inside a greenlet ` +
+          '(yield* it from a greenlet, or await it from async code)',
+      );
+    }
+    return greenlet;
+  }
+
+  /** @internal */
+  _allocIdent(): number {
+    return this._freeIdents.pop() ?? this._nextIdent++;
+  }
+
+  /** @internal */
+  _freeIdent(ident: number): void {
+    this._freeIdents.push(ident);
+  }
+
+  /** Lines describing every live greenlet: name, state, what it waits on. */
+  dump(): string {
+    const lines = [`${this.name}: ${this._live.size} greenlet(s), loop backend ${this.loop.backend}`];
+    for (const greenlet of this._live) lines.push(`  ${greenlet._describe()}`);
+    return lines.join('\n');
+  }
+
+  /**
+   * @internal After a drain: if nothing the hub knows of (a ref'd watcher,
+   * a queued callback, a pending promise) can wake anyone, wake wait()
+   * callers and raise LoopExit where plain async code waits.
+   */
+  _checkStuck(): void {
+    if (this.loop._refActive !== 0 || this.loop._hasQueued || this._pendingPromises !== 0) return;
+    if (this._joiners.size === 0 && this._promiseWaiters.size === 0 && !this._hasBlockedAwaited()) return;
+    if (this._joiners.size > 0) {
+      // Wake wait() callers only; what they do next is checked on the next turn.
+      for (const joiner of [...this._joiners]) {
+        this._joiners.delete(joiner);
+        joiner._wake(this, true);
+      }
+      return;
+    }
+    const blocked = [...this._live].filter((g) => g._waitingOn !== null).map((g) => g._describe());
+    const message =
+      'This operation would block forever: no referenced watcher, queued callback or pending promise can wake ' +
+      (blocked.length > 0 ? `the waiting greenlets:\n  ${blocked.join('\n  ')}` : 'it');
+    for (const greenlet of this._awaited) {
+      if (greenlet._waitingOn !== null) greenlet._throwLater(new LoopExit(message, blocked));
+    }
+    for (const waiter of [...this._promiseWaiters]) {
+      this._promiseWaiters.delete(waiter);
+      waiter._loopExit(new LoopExit(message, blocked));
+    }
+  }
+
+  private _hasBlockedAwaited(): boolean {
+    for (const greenlet of this._awaited) if (greenlet._waitingOn !== null) return true;
+    return false;
+  }
+}
+
+function* hubWait(hub: Hub, watcher: Watcher): Operation<number> {
+  const greenlet = hub._currentGreenlet('hub.wait()');
+  if (watcher._listener !== null) {
+    throw new ConcurrentObjectUseError(`This ${watcher.kind} watcher is already used by another greenlet`);
+  }
+  watcher._startFor(greenlet);
+  greenlet._waitingOn = watcher;
+  try {
+    yield SUSPEND;
+    return greenlet._revents;
+  } finally {
+    watcher.stop();
+  }
+}
+
+let hubInstance: Hub | undefined;
+
+/** This thread's hub, created on first use. */
+export function getHub(): Hub {
+  if (hubInstance === undefined || hubInstance.loop.closed) hubInstance = new Hub();
+  return hubInstance;
+}
+
+/** The running greenlet, or the hub outside any greenlet. */
+export function getCurrent(): Greenlet | Hub {
+  const hub = getHub();
+  return hub._running ?? hub;
+}

@@ -1,0 +1,51 @@
+// Making operations awaitable from plain async code, and running a
+// greenlet to a Promise.
+import { Greenlet, type GreenletBody, type GreenletResult, type ResultOf } from './greenlet';
+import type { Operation, Suspend, Task } from './operation';
+
+/**
+ * Makes the generators `genFn` returns thenable: awaiting one runs it in a
+ * new greenlet (one that hears LoopExit, as gevent's main greenlet does).
+ * Costs nothing when the generator is `yield*`-ed instead.
+ */
+export function awaitable<A extends unknown[], T>(
+  genFn: (...args: A) => Generator<Suspend, T, unknown> | Operation<T>,
+): (...args: A) => Task<T> {
+  const prototype = (genFn as unknown as { prototype: { then?: unknown } }).prototype;
+  prototype.then = function then(
+    this: Operation<T>,
+    onfulfilled?: ((value: T) => unknown) | null,
+    onrejected?: ((reason: unknown) => unknown) | null,
+  ): Promise<unknown> {
+    return run(() => this).then(onfulfilled, onrejected);
+  };
+  return genFn as unknown as (...args: A) => Task<T>;
+}
+
+/** A task that is already done: yields nothing, resolves at once. */
+export function completed<T>(value: T): Task<T> {
+  return {
+    [Symbol.iterator](): Iterator<Suspend, T, unknown> {
+      return { next: (): IteratorResult<Suspend, T> => ({ done: true, value }) };
+    },
+    then<R1 = T, R2 = never>(
+      onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+      onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+    ): PromiseLike<R1 | R2> {
+      return Promise.resolve(value).then(onfulfilled, onrejected);
+    },
+  };
+}
+
+/**
+ * Runs `fn(...args)` in a new greenlet and resolves with its result (or
+ * rejects with its error). The bridge from async code into greenlets: if
+ * the greenlet waits on something nothing can wake, it gets LoopExit.
+ */
+export function run<A extends unknown[], R extends GreenletResult>(fn: GreenletBody<A, R>, ...args: A): Promise<ResultOf<R>> {
+  const greenlet = new Greenlet<ResultOf<R>>(fn as () => ResultOf<R>, ...args);
+  greenlet._awaited = true;
+  greenlet.hub._awaited.add(greenlet);
+  greenlet.start();
+  return greenlet.then();
+}
