@@ -3,7 +3,6 @@
 // and links follow gevent's Greenlet.
 import * as util from 'node:util';
 
-import type { Runnable } from '../loop/callback';
 import { invalidArgType, invalidArgValue } from '../loop/errors';
 import { TimerWatcher } from '../loop/timer';
 import { validateBoolean, validateFunction, validateSeconds, validateString } from '../loop/validate';
@@ -21,9 +20,11 @@ const enum State {
   Scheduled,
   Running,
   Dead,
+  // Dead of an error (GreenletExit is success).
+  Failed,
 }
 
-const STATE_NAMES = ['not started', 'scheduled', 'running', 'dead'];
+const STATE_NAMES = ['not started', 'scheduled', 'running', 'dead', 'dead'];
 
 /** @internal A greenlet parked in the ready queue (sleep(0)) waits on this. */
 export const READY = {
@@ -105,24 +106,25 @@ function killError(exception: unknown): Error {
   throw invalidArgType('exception', 'an Error subclass or an Error instance', exception);
 }
 
-export class Greenlet<T = unknown> extends Linkable implements Runnable, WatcherListener, LinkTarget {
+export class Greenlet<T = unknown> extends Linkable implements WatcherListener, LinkTarget {
   /** @internal What the greenlet is blocked on; null while it is not blocked. */
   _waitingOn: unknown = null;
-  /** @internal Event bits of the watcher that woke it last (hub.wait). */
-  _revents = 0;
   /** @internal Plain async code awaits it (run()): it gets LoopExit. */
   _awaited = false;
+  /** @internal In wait() with no objects (the hub's joiners). */
+  _joining = false;
+  /** @internal Neighbours in the hub's list of live greenlets. */
+  _livePrev: Greenlet | null = null;
+  /** @internal */
+  _liveNext: Greenlet | null = null;
   private _state = State.Init;
   private _body: ((...args: unknown[]) => unknown) | null;
   private _args: unknown[] | null;
   private _gen: Iterator<unknown, unknown, unknown> | null = null;
-  private _value: T | undefined = undefined;
-  private _exception: unknown = undefined;
-  private _failed = false;
-  private _startTimer: TimerWatcher | null = null;
+  // The return value, or the error once Failed.
+  private _result: unknown = undefined;
   private _ident = 0;
   private _name: string | null = null;
-  private readonly _bodyName: string;
 
   constructor(fn?: ((...args: never[]) => Operation<T> | PromiseLike<T> | T) | null, ...args: unknown[]);
   constructor(fn?: ((...args: never[]) => unknown) | null, ...args: unknown[]) {
@@ -130,7 +132,6 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
     if (fn !== undefined && fn !== null) validateFunction('fn', fn);
     this._body = (fn ?? null) as ((...args: unknown[]) => unknown) | null;
     this._args = args;
-    this._bodyName = fn ? fn.name || 'anonymous' : this.constructor.name;
   }
 
   /** Creates a greenlet and schedules its start (FIFO with everything else the hub runs). */
@@ -182,34 +183,35 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
 
   /** Finished, killed, or killed before it started. */
   get dead(): boolean {
-    return this._state === State.Dead;
+    return this._state >= State.Dead;
   }
 
   ready(): boolean {
-    return this._state === State.Dead;
+    return this._state >= State.Dead;
   }
 
   /** Dead without an error (a GreenletExit counts as success). */
   successful(): boolean {
-    return this._state === State.Dead && !this._failed;
+    return this._state === State.Dead;
   }
 
   /** The return value; the GreenletExit when killed with the default; undefined otherwise. */
   get value(): T | undefined {
-    return this._value;
+    return this._state === State.Failed ? undefined : (this._result as T | undefined);
   }
 
   /** The error the greenlet died of, or undefined. */
   get exception(): unknown {
-    return this._exception;
+    return this._state === State.Failed ? this._result : undefined;
   }
 
   /** Schedules the start through the hub's ready queue; a no-op once started or dead. */
   start(): void {
     if (this._state !== State.Init) return;
     this._state = State.Scheduled;
-    this.hub._live.add(this);
-    this.hub.loop._schedule(this);
+    const hub = this.hub;
+    hub._addLive(this);
+    hub.loop._schedule(this);
   }
 
   /** Starts the greenlet `seconds` from now. */
@@ -217,9 +219,11 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
     validateSeconds('seconds', seconds);
     if (this._state !== State.Init) return;
     this._state = State.Scheduled;
-    this.hub._live.add(this);
-    this._startTimer = new TimerWatcher(this.hub.loop, seconds, 0);
-    this._startTimer._startFor(this);
+    this.hub._addLive(this);
+    // Until it starts, the greenlet waits on its start timer.
+    const timer = new TimerWatcher(this.hub.loop, seconds, 0);
+    this._waitingOn = timer;
+    timer._startFor(this);
   }
 
   /**
@@ -255,13 +259,13 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
     validateBoolean('options.block', block);
     validateTimeoutArg('options.timeout', timeout);
     this._kill(error);
-    if (!block || this._state === State.Dead) return completed(undefined);
+    if (!block || this._state >= State.Dead) return completed(undefined);
     return killWaitTask(this, timeout ?? null);
   }
 
   /** @internal */
   _kill(error: Error): void {
-    if (this._state === State.Dead) return;
+    if (this._state >= State.Dead) return;
     if (this._state !== State.Running) {
       this._cancelStart();
       this._finish(true, error);
@@ -314,8 +318,8 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return new Promise<T>((resolve, reject) => {
-      const settle = (): void => (this._failed ? reject(this._exception) : resolve(this._value as T));
-      if (this._state === State.Dead) {
+      const settle = (): void => (this._state === State.Failed ? reject(this._result) : resolve(this._result as T));
+      if (this._state >= State.Dead) {
         settle();
         return;
       }
@@ -330,7 +334,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
           settle();
         },
         _loopExit: (error) => {
-          this._links?.delete(waiter);
+          this._removeLink(waiter);
           reject(error);
         },
       };
@@ -340,7 +344,8 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
   }
 
   override toString(): string {
-    return `<Greenlet "${this.name}" ${STATE_NAMES[this._state]} (${this._bodyName})>`;
+    const fn = this._body !== null ? this._body.name || 'anonymous' : this.constructor.name;
+    return `<Greenlet "${this.name}" ${STATE_NAMES[this._state]} (${fn})>`;
   }
 
   [util.inspect.custom](): string {
@@ -360,9 +365,11 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
 
   // --- driving the generator (hub side) ---
 
-  /** @internal From the ready queue: the start, or the turn after sleep(0). */
-  _runQueued(): void {
-    if (this._state === State.Scheduled && this._startTimer === null) {
+  /** @internal From the ready queue: the start, the turn after sleep(0), or the links once dead. */
+  override _runQueued(): void {
+    if (this._state >= State.Dead) {
+      this._notifyLinks();
+    } else if (this._state === State.Scheduled && this._waitingOn === null) {
       this._begin();
     } else if (this._waitingOn === READY) {
       this._resume(false, undefined);
@@ -371,14 +378,16 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
 
   /** @internal A watcher this greenlet waits on fired (or the startLater timer). */
   _onWatcher(watcher: Watcher, revents: number): void {
-    if (this._state === State.Scheduled && watcher === this._startTimer) {
-      this._startTimer.close();
-      this._startTimer = null;
-      this._begin();
+    if (this._state === State.Scheduled) {
+      if (watcher === this._waitingOn) {
+        this._waitingOn = null;
+        watcher.close();
+        this._begin();
+      }
       return;
     }
     if (this._waitingOn === null) return;
-    this._revents = revents;
+    this.hub._revents = revents;
     this._resume(false, watcher);
   }
 
@@ -397,7 +406,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
     this.hub.loop._schedule({
       _runQueued: () => {
         if (this._state === State.Running && this.hub._running !== this) this._resume(true, error);
-        else if (this._state !== State.Dead && this._state !== State.Running) this._kill(killError(error));
+        else if (this._state < State.Running) this._kill(killError(error));
       },
     });
   }
@@ -405,11 +414,10 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
   /** @internal Starts running the body (from the hub). */
   _begin(): void {
     const hub = this.hub;
+    if (this._state === State.Init) hub._addLive(this);
     this._state = State.Running;
-    hub._live.add(this);
     const body = this._body;
     const args = this._args ?? [];
-    this._body = null;
     this._args = null;
     let result: unknown;
     hub._running = this;
@@ -462,30 +470,24 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Watcher
   }
 
   private _cancelStart(): void {
-    if (this._startTimer !== null) {
-      this._startTimer.close();
-      this._startTimer = null;
+    if (this._state === State.Scheduled && this._waitingOn !== null) {
+      (this._waitingOn as Watcher).close();
+      this._waitingOn = null;
     }
   }
 
   private _finish(failed: boolean, result: unknown): void {
     const hub = this.hub;
-    this._state = State.Dead;
     this._gen = null;
-    this._body = null;
     this._args = null;
     this._waitingOn = null;
-    hub._live.delete(this);
-    hub._awaited.delete(this);
-    hub._joiners.delete(this);
+    if (this._livePrev !== null || hub._liveHead === this) hub._removeLive(this);
+    if (this._awaited) hub._awaited.delete(this);
+    if (this._joining) hub._joiners.delete(this);
     if (this._ident !== 0) hub._freeIdent(this._ident);
     if (failed && result instanceof GreenletExit) failed = false;
-    if (failed) {
-      this._failed = true;
-      this._exception = result;
-    } else {
-      this._value = result as T;
-    }
+    this._state = failed ? State.Failed : State.Dead;
+    this._result = result;
     const awaited = this._awaited;
     this._scheduleNotify();
     // Plain async code awaiting it gets the error through the promise.

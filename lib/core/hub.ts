@@ -42,6 +42,8 @@ export class Hub {
 
   /** @internal The greenlet running now; null in the hub (callbacks, plain JS). */
   _running: Greenlet | null = null;
+  /** @internal Event bits of the watcher that woke a greenlet last (hub.wait reads them). */
+  _revents = 0;
   /** @internal Greenlets whose results plain async code awaits: they get LoopExit. */
   readonly _awaited = new Set<Greenlet>();
   /** @internal Promises awaiting a greenlet from plain async code. */
@@ -50,8 +52,10 @@ export class Hub {
   readonly _joiners = new Set<Greenlet>();
   /** @internal Promises greenlets wait on (until()); a pending one can wake someone. */
   _pendingPromises = 0;
-  /** @internal Every greenlet started and not dead, for dump() and LoopExit reports. */
-  readonly _live = new Set<Greenlet>();
+  /** @internal Every greenlet started and not dead (an intrusive list: no allocation per greenlet). */
+  _liveHead: Greenlet | null = null;
+  /** @internal */
+  _liveCount = 0;
   private readonly _freeIdents: number[] = [];
   private _nextIdent = 1;
 
@@ -111,10 +115,35 @@ export class Hub {
     this._freeIdents.push(ident);
   }
 
+  /** @internal */
+  _addLive(greenlet: Greenlet): void {
+    greenlet._liveNext = this._liveHead;
+    if (this._liveHead !== null) this._liveHead._livePrev = greenlet;
+    this._liveHead = greenlet;
+    this._liveCount++;
+  }
+
+  /** @internal */
+  _removeLive(greenlet: Greenlet): void {
+    const { _livePrev: prev, _liveNext: next } = greenlet;
+    if (prev !== null) prev._liveNext = next;
+    else this._liveHead = next;
+    if (next !== null) next._livePrev = prev;
+    greenlet._livePrev = greenlet._liveNext = null;
+    this._liveCount--;
+  }
+
+  /** Every greenlet started and not dead yet. */
+  liveGreenlets(): Greenlet[] {
+    const list: Greenlet[] = [];
+    for (let g = this._liveHead; g !== null; g = g._liveNext) list.push(g);
+    return list.reverse();
+  }
+
   /** Lines describing every live greenlet: name, state, what it waits on. */
   dump(): string {
-    const lines = [`${this.name}: ${this._live.size} greenlet(s), loop backend ${this.loop.backend}`];
-    for (const greenlet of this._live) lines.push(`  ${greenlet._describe()}`);
+    const lines = [`${this.name}: ${this._liveCount} greenlet(s), loop backend ${this.loop.backend}`];
+    for (const greenlet of this.liveGreenlets()) lines.push(`  ${greenlet._describe()}`);
     return lines.join('\n');
   }
 
@@ -134,7 +163,9 @@ export class Hub {
       }
       return;
     }
-    const blocked = [...this._live].filter((g) => g._waitingOn !== null).map((g) => g._describe());
+    const blocked = this.liveGreenlets()
+      .filter((g) => g._waitingOn !== null)
+      .map((g) => g._describe());
     const message =
       'This operation would block forever: no referenced watcher, queued callback or pending promise can wake ' +
       (blocked.length > 0 ? `the waiting greenlets:\n  ${blocked.join('\n  ')}` : 'it');
@@ -162,7 +193,7 @@ function* hubWait(hub: Hub, watcher: Watcher): Operation<number> {
   greenlet._waitingOn = watcher;
   try {
     yield SUSPEND;
-    return greenlet._revents;
+    return hub._revents;
   } finally {
     watcher.stop();
   }

@@ -18,9 +18,11 @@ export interface LinkTarget {
 
 type Link = LinkTarget | ((source: never) => unknown);
 
-export abstract class Linkable {
-  /** @internal */ _links: Set<Link> | null = null;
-  private _notifier: Runnable | null = null;
+export abstract class Linkable implements Runnable {
+  // The links, FIFO: none, one in _link (the common case: one joiner, one
+  // waiter, no Set to allocate), or all of them in _moreLinks.
+  private _link: Link | null = null;
+  private _moreLinks: Set<Link> | null = null;
   private _notifyQueued = false;
   private _hubRef: Hub | null = null;
 
@@ -44,12 +46,11 @@ export abstract class Linkable {
 
   /** Removes a link added with rawlink() (or link() on a greenlet). */
   unlink(callback: unknown): void {
-    const links = this._links;
-    if (links === null || callback === null || callback === undefined) return;
-    if (links.delete(callback as Link)) return;
-    for (const link of links) {
+    if (callback === null || callback === undefined) return;
+    if (this._removeLink(callback as Link)) return;
+    for (const link of this._linkList()) {
       if (typeof link === 'object' && link._callback === callback) {
-        links.delete(link);
+        this._removeLink(link);
         return;
       }
     }
@@ -57,21 +58,54 @@ export abstract class Linkable {
 
   /** How many links are waiting for this object. */
   linkcount(): number {
-    return this._links?.size ?? 0;
+    return this._moreLinks !== null ? this._moreLinks.size : this._link !== null ? 1 : 0;
+  }
+
+  /** @internal Adds a link; a ready object notifies on the next callback batch. */
+  _addLink(link: Link): void {
+    this._insertLink(link);
+    if (this.ready()) this._scheduleNotify();
+  }
+
+  /** @internal Adds a link without looking at readiness. */
+  _insertLink(link: Link): void {
+    if (this._moreLinks !== null) {
+      this._moreLinks.add(link);
+    } else if (this._link === null) {
+      this._link = link;
+    } else if (this._link !== link) {
+      this._moreLinks = new Set([this._link, link]);
+      this._link = null;
+    }
   }
 
   /** @internal */
-  _addLink(link: Link): void {
-    (this._links ??= new Set()).add(link);
-    if (this.ready()) this._scheduleNotify();
+  _removeLink(link: Link): boolean {
+    if (this._moreLinks !== null) return this._moreLinks.delete(link);
+    if (this._link !== link) return false;
+    this._link = null;
+    return true;
+  }
+
+  /** @internal */
+  _hasLink(link: Link): boolean {
+    return this._moreLinks !== null ? this._moreLinks.has(link) : this._link === link;
+  }
+
+  private _linkList(): Link[] {
+    return this._moreLinks !== null ? [...this._moreLinks] : this._link !== null ? [this._link] : [];
   }
 
   /** @internal Queues a notification of the links (once until it runs). */
   _scheduleNotify(): void {
-    if (this._notifyQueued || this._links === null || this._links.size === 0) return;
+    if (this._notifyQueued || (this._link === null && (this._moreLinks === null || this._moreLinks.size === 0))) return;
     this._notifyQueued = true;
-    this._notifier ??= { _runQueued: () => this._notifyLinks() };
-    this.hub.loop._schedule(this._notifier);
+    this.hub.loop._schedule(this);
+  }
+
+  /** @internal From the callback queue: the notification. */
+  _runQueued(): void {
+    this._notifyLinks();
   }
 
   /**
@@ -83,21 +117,35 @@ export abstract class Linkable {
     return this.ready();
   }
 
-  private _notifyLinks(): void {
+  /** @internal Notifies the links in order; each is removed before it is called. */
+  _notifyLinks(): void {
     this._notifyQueued = false;
-    const links = this._links;
+    const single = this._link;
+    if (single !== null) {
+      if (!this._keepNotifying()) return;
+      this._link = null;
+      this._fire(single);
+      // A link the callback added comes next.
+      if (this._link !== null || this._moreLinks !== null) this._notifyLinks();
+      return;
+    }
+    const links = this._moreLinks;
     if (links === null) return;
     // Links added while notifying are visited too (Set iteration sees
     // them), after the ones already waiting: FIFO.
     for (const link of links) {
       if (!this._keepNotifying()) break;
       links.delete(link);
-      try {
-        if (typeof link === 'function') (link as (source: this) => unknown)(this);
-        else link._fireLink(this);
-      } catch (error) {
-        this.hub.handleError(this, error);
-      }
+      this._fire(link);
+    }
+  }
+
+  private _fire(link: Link): void {
+    try {
+      if (typeof link === 'function') (link as (source: this) => unknown)(this);
+      else link._fireLink(this);
+    } catch (error) {
+      this.hub.handleError(this, error);
     }
   }
 }
@@ -122,15 +170,13 @@ export function* waitOn(source: Linkable, timeout: TimeoutArg, what: string): Op
   } else if (timeout !== null && timeout !== undefined && !timeout.pending) {
     startedTimeout = timeout.start();
   }
-  const links = (source._links ??= new Set());
-  links.add(greenlet);
-  if (source.ready()) source._scheduleNotify();
+  source._addLink(greenlet);
   greenlet._waitingOn = source;
   try {
     const wokenBy: unknown = yield SUSPEND;
     return wokenBy === source;
   } finally {
-    links.delete(greenlet);
+    source._removeLink(greenlet);
     if (timer !== null) timer.close();
     if (startedTimeout !== null) startedTimeout.cancel();
   }

@@ -50,6 +50,9 @@ class Collector<T> implements LinkTarget, WatcherListener {
   readonly ready: T[] = [];
   waiter: Greenlet | null = null;
   timedOut = false;
+  /** Wake the waiter once this many are ready (or a failure, with raiseError). */
+  wakeAt = 1;
+  raiseError = false;
   private readonly _linked: T[] = [];
   private _timer: TimerWatcher | null = null;
   private readonly _rawlinkCallback = (source: T): void => this._fireLink(source as unknown as Linkable);
@@ -58,10 +61,19 @@ class Collector<T> implements LinkTarget, WatcherListener {
     private readonly _hub: Hub,
     objects: T[],
   ) {
-    for (const object of new Set(objects)) {
+    let foreign: Set<T> | null = null;
+    for (const object of objects) {
+      if ((object as unknown) instanceof Linkable) {
+        const linkable = object as unknown as Linkable;
+        if (linkable._hasLink(this)) continue;
+        linkable._addLink(this);
+      } else {
+        foreign ??= new Set();
+        if (foreign.has(object)) continue;
+        foreign.add(object);
+        (object as { rawlink(cb: unknown): unknown }).rawlink(this._rawlinkCallback);
+      }
       this._linked.push(object);
-      if ((object as unknown) instanceof Linkable) (object as unknown as Linkable)._addLink(this);
-      else (object as { rawlink(cb: unknown): unknown }).rawlink(this._rawlinkCallback);
     }
   }
 
@@ -76,7 +88,12 @@ class Collector<T> implements LinkTarget, WatcherListener {
 
   _fireLink(source: Linkable): void {
     this.ready.push(source as unknown as T);
-    this._wakeWaiter();
+    if (
+      this.ready.length >= this.wakeAt ||
+      (this.raiseError && source instanceof Greenlet && !source.successful())
+    ) {
+      this._wakeWaiter();
+    }
   }
 
   _onWatcher(_watcher: Watcher, _revents: number): void {
@@ -102,7 +119,7 @@ class Collector<T> implements LinkTarget, WatcherListener {
 
   close(): void {
     for (const object of this._linked) {
-      if ((object as unknown) instanceof Linkable) (object as unknown as Linkable)._links?.delete(this);
+      if ((object as unknown) instanceof Linkable) (object as unknown as Linkable)._removeLink(this);
       else (object as { unlink?(cb: unknown): unknown }).unlink?.(this._rawlinkCallback);
     }
     this._linked.length = 0;
@@ -125,6 +142,8 @@ const waitObjectsTask = awaitable(function* waitObjects<T>(
   const hub = getHub();
   const collector = new Collector(hub, objects);
   const limit = Math.min(count ?? collector.size, collector.size);
+  collector.wakeAt = limit;
+  collector.raiseError = raiseError;
   try {
     if (timeout !== null && collector.ready.length < limit) collector.startTimer(timeout);
     let checked = 0;
@@ -154,6 +173,7 @@ const hubJoinTask = awaitable(function* hubJoin(timeout: number | null): Operati
     timer._startFor(greenlet);
   }
   hub._joiners.add(greenlet);
+  greenlet._joining = true;
   greenlet._waitingOn = { _describeWait: () => 'the hub to run out of work (wait())' };
   hub.loop._wakeUp();
   try {
@@ -161,6 +181,7 @@ const hubJoinTask = awaitable(function* hubJoin(timeout: number | null): Operati
     return woke === true;
   } finally {
     hub._joiners.delete(greenlet);
+    greenlet._joining = false;
     timer?.close();
   }
 });
@@ -274,6 +295,7 @@ export class IWait<T extends Waitable> implements AsyncIterable<T>, Disposable {
         this._timerStarted = true;
         collector.startTimer(this._timeout);
       }
+      collector.wakeAt = this._taken + 1;
       while (collector.ready.length <= this._taken && !collector.timedOut) yield* collector.next();
       if (collector.ready.length > this._taken) return { done: false, value: collector.ready[this._taken++] };
     }
