@@ -5,6 +5,7 @@ import * as util from 'node:util';
 
 import { invalidArgType, invalidArgValue } from '../loop/errors';
 import { TimerWatcher } from '../loop/timer';
+import { internalWatcher } from '../loop/watcher';
 import { validateBoolean, validateFunction, validateSeconds, validateString } from '../loop/validate';
 import type { Watcher, WatcherListener } from '../loop/watcher';
 import { GreenletExit, InvalidSwitchError } from './errors';
@@ -221,7 +222,7 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     this._state = State.Scheduled;
     this.hub._addLive(this);
     // Until it starts, the greenlet waits on its start timer.
-    const timer = new TimerWatcher(this.hub.loop, seconds, 0);
+    const timer = internalWatcher(() => new TimerWatcher(this.hub.loop, seconds, 0));
     this._waitingOn = timer;
     timer._startFor(this);
   }
@@ -232,7 +233,9 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
    */
   join(timeout?: TimeoutArg): Task<boolean> {
     validateTimeoutArg('timeout', timeout);
-    return joinTask(this, timeout);
+    if (this._state >= State.Dead) return completed(true);
+    if (this.hub._running === this) throw invalidArgValue('greenlet', 'cannot join itself', String(this));
+    return waitTask(this, timeout, 'join()');
   }
 
   /**
@@ -508,13 +511,8 @@ function validateLink<T>(callback: LinkCallback<T>): LinkCallback<T> {
   throw invalidArgType('callback', 'a function or an object with set() and setException()', callback);
 }
 
-const joinTask = awaitable(function* join(greenlet: Greenlet, timeout: TimeoutArg): Operation<boolean> {
-  if (greenlet.dead) return true;
-  if (greenlet.hub._running === greenlet) {
-    throw invalidArgValue('greenlet', 'cannot join itself', String(greenlet));
-  }
-  return yield* waitOn(greenlet, timeout, 'join()');
-});
+/** waitOn, awaitable: one generator per blocked greenlet, not two. */
+const waitTask = awaitable(waitOn);
 
 const getTask = awaitable(function* get(greenlet: Greenlet, block: boolean, timeout: TimeoutArg): Operation<unknown> {
   if (!greenlet.dead) {

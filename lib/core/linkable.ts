@@ -4,6 +4,7 @@
 // AsyncResult, Semaphore and the queues all build on it.
 import type { Runnable } from '../loop/callback';
 import { TimerWatcher } from '../loop/timer';
+import { internalWatcher } from '../loop/watcher';
 import { invalidArgType } from '../loop/errors';
 import { getHub, type Hub } from './hub';
 import { SUSPEND, type Operation } from './operation';
@@ -165,7 +166,7 @@ export function* waitOn(source: Linkable, timeout: TimeoutArg, what: string): Op
   let timer: TimerWatcher | null = null;
   let startedTimeout: Timeout | null = null;
   if (typeof timeout === 'number') {
-    timer = new TimerWatcher(hub.loop, timeout, 0);
+    timer = internalWatcher(() => new TimerWatcher(hub.loop, timeout, 0));
     timer._startFor(greenlet);
   } else if (timeout !== null && timeout !== undefined && !timeout.pending) {
     startedTimeout = timeout.start();

@@ -1,6 +1,7 @@
 // sleep, yieldNow and idle: a greenlet giving way.
 import { CheckWatcher, IdleWatcher } from '../loop/phase';
 import { TimerWatcher } from '../loop/timer';
+import { internalWatcher } from '../loop/watcher';
 import { invalidArgType, outOfRange } from '../loop/errors';
 import { validateBoolean, validateInteger, validateObject } from '../loop/validate';
 import { READY } from './greenlet';
@@ -24,7 +25,7 @@ const sleepTask = awaitable(function* sleep(seconds: number, ref: boolean): Oper
     yield SUSPEND;
     return;
   }
-  const timer = new TimerWatcher(hub.loop, seconds, 0);
+  const timer = internalWatcher(() => new TimerWatcher(hub.loop, seconds, 0));
   if (!ref) timer.ref = false;
   timer._startFor(greenlet);
   greenlet._waitingOn = timer;
@@ -52,7 +53,7 @@ export function sleep(seconds = 0, options: SleepOptions = {}): Task<void> {
 const yieldNowTask = awaitable(function* yieldNow(): Operation<void> {
   const hub = getHub();
   const greenlet = hub._currentGreenlet('yieldNow()');
-  const check = new CheckWatcher(hub.loop);
+  const check = internalWatcher(() => new CheckWatcher(hub.loop));
   check._startFor(greenlet);
   greenlet._waitingOn = check;
   // Keep the poll from blocking: the point is to let I/O and timers in.
@@ -76,7 +77,7 @@ export function yieldNow(): Task<void> {
 const idleTask = awaitable(function* idle(priority: number): Operation<void> {
   const hub = getHub();
   const greenlet = hub._currentGreenlet('idle()');
-  const watcher = new IdleWatcher(hub.loop);
+  const watcher = internalWatcher(() => new IdleWatcher(hub.loop));
   if (priority !== 0) watcher.priority = priority;
   watcher._startFor(greenlet);
   greenlet._waitingOn = watcher;

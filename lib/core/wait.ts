@@ -1,6 +1,7 @@
 // Waiting on many objects: wait, iwait, joinAll, killAll.
 import { invalidArgType } from '../loop/errors';
 import { TimerWatcher } from '../loop/timer';
+import { internalWatcher } from '../loop/watcher';
 import { validateBoolean, validateInteger, validateObject } from '../loop/validate';
 import type { Watcher, WatcherListener } from '../loop/watcher';
 import { Greenlet, type KillException } from './greenlet';
@@ -82,6 +83,7 @@ class Collector<T> implements LinkTarget, WatcherListener {
   }
 
   startTimer(seconds: number): void {
+    // Not internal: an IWait the user drops unclosed still frees its timer.
     this._timer = new TimerWatcher(this._hub.loop, seconds, 0);
     this._timer._startFor(this);
   }
@@ -168,7 +170,7 @@ const hubJoinTask = awaitable(function* hubJoin(timeout: number | null): Operati
   let timer: TimerWatcher | null = null;
   if (timeout !== null) {
     // Not ref'd: waiting for the hub to run out of work is not work.
-    timer = new TimerWatcher(hub.loop, timeout, 0);
+    timer = internalWatcher(() => new TimerWatcher(hub.loop, timeout, 0));
     timer.ref = false;
     timer._startFor(greenlet);
   }

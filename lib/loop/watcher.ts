@@ -38,6 +38,20 @@ const orphans = new FinalizationRegistry<{ native: NativeLoop; id: number }>(({ 
   }
 });
 
+// Set by internalWatcher(): greenhub's own short-lived watchers are always
+// closed explicitly, so they skip the finalization registry's cost.
+let untracked = false;
+
+/** @internal Builds a watcher greenhub closes itself (no finalizer). */
+export function internalWatcher<W extends Watcher>(make: () => W): W {
+  untracked = true;
+  try {
+    return make();
+  } finally {
+    untracked = false;
+  }
+}
+
 export abstract class Watcher implements Disposable {
   readonly loop: Loop;
   /** @internal */ readonly _id: number;
@@ -45,6 +59,7 @@ export abstract class Watcher implements Disposable {
   /** @internal */ _isActive = false;
   /** @internal */ _listener: WatcherListener | null = null;
   private _closed = false;
+  private readonly _tracked: boolean = !untracked;
   private _ref = true;
   private _priority = 0;
   private _callback: AnyCallback | null = null;
@@ -57,7 +72,7 @@ export abstract class Watcher implements Disposable {
   constructor(loop: Loop, id: number) {
     this.loop = loop;
     this._id = id;
-    orphans.register(this, { native: loop._native, id }, this);
+    if (this._tracked) orphans.register(this, { native: loop._native, id }, this);
   }
 
   /**
@@ -96,7 +111,7 @@ export abstract class Watcher implements Disposable {
     if (this._closed) return;
     this.stop();
     this._closed = true;
-    orphans.unregister(this);
+    if (this._tracked) orphans.unregister(this);
     if (!this.loop.closed) this.loop._native.close(this._id);
   }
 
