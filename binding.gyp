@@ -28,7 +28,11 @@
         "native/uv/stat.cc",
         "native/uv/timer.cc",
         "native/uv/uv_backend.cc",
-        "native/syscalls/fd.cc"
+        "native/syscalls/address.cc",
+        "native/syscalls/fd.cc",
+        "native/syscalls/socket.cc",
+        "native/syscalls/span.cc",
+        "native/watchers/fd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

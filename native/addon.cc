@@ -90,6 +90,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backends", backends);
   Napi::Object syscalls = Napi::Object::New(env);
   BindFdSyscalls(syscalls);
+  BindSocketSyscalls(syscalls);
   exports.Set("syscalls", syscalls);
   return exports;
 }

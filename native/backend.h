@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "watchers/async.h"
+#include "watchers/fd.h"
 #include "watchers/io.h"
 #include "watchers/periodic.h"
 #include "watchers/phase.h"
@@ -42,6 +43,10 @@ class Backend {
   virtual std::unique_ptr<StatWatcher> NewStat(Loop& loop, std::string path, double interval) = 0;
   virtual std::unique_ptr<PhaseWatcher> NewPhase(Loop& loop, Kind kind) = 0;
   virtual std::unique_ptr<AsyncWatcher> NewAsync(Loop& loop) = 0;
+  // The socket layer's fds. The default (watchers/fd.cc) registers them
+  // edge-triggered in the loop's EdgePoller, which runs on libuv for any
+  // backend; a backend may serve them from its own poller instead.
+  virtual std::unique_ptr<FdWatcher> NewFd(Loop& loop, int fd);
 
   // Make the loop run a flush soon without blocking in poll; the request
   // keeps the process alive until served.

@@ -46,6 +46,7 @@ void BindPeriodic(Napi::Object target, Loop* loop);
 void BindStat(Napi::Object target, Loop* loop);
 void BindPhase(Napi::Object target, Loop* loop);
 void BindAsync(Napi::Object target, Loop* loop);
+void BindFd(Napi::Object target, Loop* loop);
 
 }  // namespace greenhub
 

@@ -39,9 +39,18 @@ enum class Kind : uint8_t {
   kPrepare,
   kCheck,
   kAsync,
+  kFd,
 };
 
 const char* KindName(Kind kind);
+
+// Slots of the Int32Array a Loop shares with JS.
+enum StateSlot {
+  kStateEvents = 0,     // events waiting in the ring
+  kStateFdWaiters = 2,  // greenlets waiting on fd watchers (JS counts)
+  kStateFdRefd = 3,     // whether the fd poller holds the loop (the addon sets)
+  kStateSlots = 4,
+};
 
 }  // namespace greenhub
 

@@ -12,18 +12,23 @@ namespace {
 constexpr size_t kInitialRingEvents = 4096;
 // Beyond this the ring is flushed instead of grown.
 constexpr size_t kMaxRingEvents = size_t{1} << 20;
-constexpr int kStateSlots = 4;
+constexpr size_t kInitialFdState = 1024;
 
-Napi::Value Int32ArrayOf(napi_env env, size_t length, void** data, napi_ref* ref) {
+Napi::Value TypedArrayOf(napi_env env, napi_typedarray_type type, size_t length, size_t element, void** data,
+                         napi_ref* ref) {
   napi_value buffer;
   napi_value array;
-  if (napi_create_arraybuffer(env, length * sizeof(int32_t), data, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_int32_array, length, buffer, 0, &array) != napi_ok ||
+  if (napi_create_arraybuffer(env, length * element, data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, type, length, buffer, 0, &array) != napi_ok ||
       napi_create_reference(env, array, 1, ref) != napi_ok) {
     return Napi::Value();
   }
-  std::memset(*data, 0, length * sizeof(int32_t));
+  std::memset(*data, 0, length * element);
   return Napi::Value(env, array);
+}
+
+Napi::Value Int32ArrayOf(napi_env env, size_t length, void** data, napi_ref* ref) {
+  return TypedArrayOf(env, napi_int32_array, length, sizeof(int32_t), data, ref);
 }
 
 }  // namespace
@@ -40,6 +45,7 @@ const char* KindName(Kind kind) {
     case Kind::kPrepare: return "prepare";
     case Kind::kCheck: return "check";
     case Kind::kAsync: return "async";
+    case Kind::kFd: return "fd";
   }
   return "unknown";
 }
@@ -61,6 +67,10 @@ Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch)
   Napi::Value state = Int32ArrayOf(env_, kStateSlots, &data, &state_ref_);
   if (state.IsEmpty()) return Napi::Value();
   state_ = static_cast<int32_t*>(data);
+  Napi::Value fd_state = TypedArrayOf(env_, napi_uint8_array, kInitialFdState, 1, &data, &fd_state_ref_);
+  if (fd_state.IsEmpty()) return Napi::Value();
+  fd_state_ = static_cast<uint8_t*>(data);
+  fd_state_capacity_ = kInitialFdState;
   if (napi_create_reference(env_, binding, 1, &receiver_) != napi_ok ||
       napi_create_reference(env_, dispatch, 1, &dispatch_) != napi_ok ||
       napi_async_init(env_, binding, Napi::String::New(env, "greenhub.Loop"), &async_context_) != napi_ok) {
@@ -79,6 +89,7 @@ Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch)
   binding.Set("minPriority", Napi::Number::New(env, backend_->MinPriority()));
   binding.Set("maxPriority", Napi::Number::New(env, backend_->MaxPriority()));
   binding.Set("state", state);
+  binding.Set("fdState", fd_state);
   BindWatcher(binding, this);
   BindTimer(binding, this);
   BindIo(binding, this);
@@ -88,6 +99,7 @@ Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch)
   BindStat(binding, this);
   BindPhase(binding, this);
   BindAsync(binding, this);
+  BindFd(binding, this);
   return binding;
 }
 
@@ -103,7 +115,27 @@ int32_t Loop::Adopt(std::unique_ptr<Watcher> watcher) {
   watcher->set_id(id);
   watchers_[id] = std::move(watcher);
   live_watchers_++;
+  if (static_cast<size_t>(id) >= fd_state_capacity_) GrowFdState(static_cast<size_t>(id) + 1);
   return id;
+}
+
+void Loop::GrowFdState(size_t needed) {
+  // Called from JS (through Adopt): JS re-reads binding.fdState afterwards.
+  size_t capacity = fd_state_capacity_;
+  while (capacity < needed) capacity *= 2;
+  void* data;
+  napi_ref ref;
+  Napi::Value array = TypedArrayOf(env_, napi_uint8_array, capacity, 1, &data, &ref);
+  napi_value receiver;
+  if (array.IsEmpty() || napi_get_reference_value(env_, receiver_, &receiver) != napi_ok ||
+      napi_set_named_property(env_, receiver, "fdState", array) != napi_ok) {
+    return;
+  }
+  std::memcpy(data, fd_state_, fd_state_capacity_);
+  napi_delete_reference(env_, fd_state_ref_);
+  fd_state_ref_ = ref;
+  fd_state_ = static_cast<uint8_t*>(data);
+  fd_state_capacity_ = capacity;
 }
 
 Watcher* Loop::Get(int32_t id) const {
@@ -197,6 +229,10 @@ void Loop::Close(std::function<void()> done) {
   for (auto& watcher : watchers_) {
     if (watcher && !watcher->closing()) watcher->Close();
   }
+  edge_poller_.Close([this]() {
+    edge_poller_closed_ = true;
+    MaybeFinishClose();
+  });
   if (!backend_) {
     backend_closed_ = true;
     MaybeFinishClose();
@@ -209,10 +245,10 @@ void Loop::Close(std::function<void()> done) {
 }
 
 void Loop::MaybeFinishClose() {
-  if (!closed_ || !backend_closed_ || live_watchers_ != 0) return;
+  if (!closed_ || !backend_closed_ || !edge_poller_closed_ || live_watchers_ != 0) return;
   if (!finished_) {
     finished_ = true;
-    for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_}) {
+    for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_, &fd_state_ref_}) {
       if (*ref != nullptr) napi_delete_reference(env_, *ref);
       *ref = nullptr;
     }

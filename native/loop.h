@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "common.h"
 #include "watcher.h"
+#include "watchers/fd.h"
 
 namespace greenhub {
 
@@ -41,6 +42,11 @@ class Loop {
   // Frees a watcher whose resources are released.
   void Release(Watcher* watcher);
 
+  int32_t* state() const { return state_; }
+  // The byte a fd watcher shares with JS (see watchers/fd.h).
+  uint8_t& fd_state(int32_t id) { return fd_state_[id]; }
+  EdgePoller& edge_poller() { return edge_poller_; }
+
   // Appends an event; never call while JS is on the stack.
   void Emit(int32_t id, int32_t revents);
   // Calls JS's dispatch when events are waiting (or always, with `force`).
@@ -52,6 +58,7 @@ class Loop {
 
  private:
   void Grow();
+  void GrowFdState(size_t needed);
   void MaybeFinishClose();
 
   napi_env env_;
@@ -67,8 +74,13 @@ class Loop {
   napi_async_context async_context_ = nullptr;
   int32_t* ring_ = nullptr;    // pairs of (id, revents)
   size_t ring_capacity_ = 0;   // in events
-  int32_t* state_ = nullptr;   // [0] event count
+  int32_t* state_ = nullptr;   // see StateSlot
   napi_ref state_ref_ = nullptr;
+  uint8_t* fd_state_ = nullptr;
+  size_t fd_state_capacity_ = 0;
+  napi_ref fd_state_ref_ = nullptr;
+  EdgePoller edge_poller_{*this};
+  bool edge_poller_closed_ = false;
   bool flushing_ = false;
 
   bool closed_ = false;

@@ -62,6 +62,8 @@ export class Loop {
   _afterDrain: (() => void) | null = null;
 
   private readonly _state: Int32Array;
+  /** @internal The fd watchers' shared bytes (see fd.ts); replaced when the addon grows it. */
+  _fdState: Uint8Array;
   private _ring: Int32Array = new Int32Array(0);
   private _flushSeq = 0;
   private _flushing = false;
@@ -80,6 +82,7 @@ export class Loop {
     this.backend = backend;
     this._native = addon.createLoop(backend, (ring) => this._dispatch(ring));
     this._state = this._native.state;
+    this._fdState = this._native.fdState;
   }
 
   /** Backends this build of the addon has. */
@@ -247,6 +250,24 @@ export class Loop {
       this._runCallbacks();
     }
     this._inDispatch = false;
+  }
+
+  /** @internal A new fd watcher may have grown the shared bytes. */
+  _fdStateChanged(): void {
+    this._fdState = this._native.fdState;
+  }
+
+  /** @internal A greenlet starts (1) or stops (-1) waiting on an fd watcher. */
+  _fdWaiting(delta: number): void {
+    const state = this._state;
+    state[2] += delta;
+    this._refActive += delta;
+    if (delta > 0) {
+      // The fd poller holds the loop only while someone waits.
+      if (state[3] === 0) this._native.fdRef();
+    } else if (this._refActive === 0) {
+      this._noRefsLeft();
+    }
   }
 
   /** @internal Makes the next loop iteration not block in poll. */

@@ -7,8 +7,10 @@ export interface NativeLoop {
   readonly backend: string;
   readonly minPriority: number;
   readonly maxPriority: number;
-  /** [0]: events waiting in the ring. */
+  /** [0]: events waiting in the ring; [2]: greenlets waiting on fds; [3]: fd poller ref'd. */
   readonly state: Int32Array;
+  /** One byte per watcher id for fd watchers: ready and waiting bits (see fd.ts). */
+  readonly fdState: Uint8Array;
   start(id: number): number;
   stop(id: number): void;
   close(id: number): void;
@@ -40,9 +42,14 @@ export interface NativeLoop {
   asyncInit(): number;
   asyncSend(id: number): void;
   asyncToken(id: number): number;
+  fdInit(fd: number): number;
+  fdRef(): void;
 }
 
-/** fd syscalls; results are counts or negative errnos. */
+/** [family, host, port] (AF_UNIX: [family, path, 0]). */
+export type NativeAddress = [number, string, number];
+
+/** fd and socket syscalls; hot ones return counts or negative errnos. */
 export interface NativeSyscalls {
   pipe(): [number, number];
   socketpair(domain: number, type: number): [number, number];
@@ -50,6 +57,22 @@ export interface NativeSyscalls {
   write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
   close(fd: number): number;
   setNonBlocking(fd: number, on: boolean): number;
+  socket(family: number, type: number, protocol: number): number;
+  bind(fd: number, family: number, host: string, port: number): number;
+  connect(fd: number, family: number, host: string, port: number): number;
+  listen(fd: number, backlog: number): number;
+  accept(fd: number): [number, number, string, number] | number;
+  recv(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  send(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  sendv(fd: number, buffers: Uint8Array[]): number;
+  recvfrom(fd: number, buffer: Uint8Array, offset: number, length: number): [number, number, string, number] | number;
+  sendto(fd: number, buffer: Uint8Array, offset: number, length: number, family: number, host: string, port: number): number;
+  shutdown(fd: number, how: number): number;
+  getsockopt(fd: number, level: number, name: number): number;
+  setsockopt(fd: number, level: number, name: number, value: number): void;
+  getsockname(fd: number): NativeAddress;
+  getpeername(fd: number): NativeAddress;
+  readonly constants: Readonly<Record<string, number>>;
 }
 
 export interface Addon {

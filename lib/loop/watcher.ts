@@ -15,7 +15,8 @@ export type WatcherKind =
   | 'idle'
   | 'prepare'
   | 'check'
-  | 'async';
+  | 'async'
+  | 'fd';
 
 /** The arguments a callback receives: EVENTS becomes the event bits. */
 export type Delivered<A extends readonly unknown[]> = {

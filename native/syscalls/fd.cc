@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "../errors.h"
+#include "span.h"
 #include "syscalls.h"
 
 namespace greenhub {
@@ -44,37 +45,12 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   return PairOf(info.Env(), fds);
 }
 
-// Checks (buffer, offset, length) and returns the span, or nullptr with a
-// JS exception pending.
-uint8_t* Span(const Napi::CallbackInfo& info, size_t i, size_t* length) {
-  if (i >= info.Length() || !info[i].IsTypedArray()) {
-    ThrowTypeError(info.Env(), "ERR_INVALID_ARG_TYPE", "The \"buffer\" argument must be a Buffer or Uint8Array");
-    return nullptr;
-  }
-  Napi::TypedArray array = info[i].As<Napi::TypedArray>();
-  if (array.TypedArrayType() != napi_uint8_array) {
-    ThrowTypeError(info.Env(), "ERR_INVALID_ARG_TYPE", "The \"buffer\" argument must be a Buffer or Uint8Array");
-    return nullptr;
-  }
-  int32_t offset;
-  int32_t count;
-  if (!ArgInt32(info, i + 1, "offset", &offset) || !ArgInt32(info, i + 2, "length", &count)) return nullptr;
-  size_t size = array.ByteLength();
-  if (offset < 0 || count < 0 || static_cast<size_t>(offset) + static_cast<size_t>(count) > size) {
-    ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE", "offset and length must lie within the buffer");
-    return nullptr;
-  }
-  *length = static_cast<size_t>(count);
-  auto* base = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-  return base + offset;
-}
-
 // read(fd, buffer, offset, length) → bytes read (0 at EOF) or -errno.
 Napi::Value Read(const Napi::CallbackInfo& info) {
   int32_t fd;
   size_t length;
   if (!ArgInt32(info, 0, "fd", &fd)) return Napi::Value();
-  uint8_t* data = Span(info, 1, &length);
+  uint8_t* data = ArgSpan(info, 1, &length);
   if (data == nullptr) return Napi::Value();
   ssize_t n;
   do {
@@ -88,7 +64,7 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
   int32_t fd;
   size_t length;
   if (!ArgInt32(info, 0, "fd", &fd)) return Napi::Value();
-  uint8_t* data = Span(info, 1, &length);
+  uint8_t* data = ArgSpan(info, 1, &length);
   if (data == nullptr) return Napi::Value();
   ssize_t n;
   do {

@@ -7,6 +7,7 @@
 namespace greenhub {
 
 void BindFdSyscalls(Napi::Object target);
+void BindSocketSyscalls(Napi::Object target);
 
 }  // namespace greenhub
 

@@ -1,0 +1,7 @@
+// Green I/O: sockets and servers.
+export { type Address, type InetAddress, type SocketFamily } from './address';
+export { createConnection, type ConnectionOptions } from './connection';
+export { SocketTimeout } from './errors';
+export { SocketReader, type ReaderOptions } from './reader';
+export { constants as socketConstants, Socket, type SocketOptions, type SocketType } from './socket';
+export { waitRead, waitWrite } from './wait';
