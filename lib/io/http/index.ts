@@ -6,3 +6,28 @@ export { DEFAULT_LIMITS, RequestParser } from './parser';
 export type { ParserLimits, ParserState, RequestParserOptions } from './parser';
 export { RequestHead } from './request-head';
 export type { BodyFraming, HttpVersion, TargetForm } from './request-head';
+export { DateCache, dateCache, formatHttpDate } from './date';
+export {
+  chunkHeader,
+  CONTINUE_RESPONSE,
+  CRLF,
+  encodeChunk,
+  encodeResponse,
+  errorResponse,
+  formatResponseHead,
+  LAST_CHUNK,
+  lastChunk,
+  responseFraming,
+  validateHeaderName,
+  validateHeaderValue,
+  validateStatus,
+} from './response';
+export type {
+  FramingRequest,
+  HeaderValue,
+  OutgoingHeaders,
+  ResponseBodyMode,
+  ResponseFraming,
+  ResponseHeadOptions,
+} from './response';
+export { reasonPhrase, responseHasBody, STATUS_REASONS } from './status';
