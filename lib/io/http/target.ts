@@ -55,13 +55,9 @@ export function shapeTarget(buf: Uint8Array, start: number, end: number, method:
     if (method === 'OPTIONS') out.form = 'asterisk';
     return;
   }
-  if (!isAlpha(first)) return;
-  let i = start + 1;
-  while (i < end && SCHEME_CHAR[buf[i]] === 1) i++;
-  const absolute = end - i >= 3 && buf[i] === 0x3a && buf[i + 1] === SLASH && buf[i + 2] === SLASH;
   if (connect) {
     // authority-form: uri-host ":" port, port required (RFC 9110 §9.3.6).
-    if (absolute || !isValidHost(buf, start, end)) return;
+    if (!isValidHost(buf, start, end)) return;
     let colon = end - 1;
     while (colon > start && buf[colon] !== 0x3a) colon--;
     if (buf[colon] !== 0x3a || colon === end - 1 || buf[end - 1] === 0x5d /* ] */) return;
@@ -69,7 +65,10 @@ export function shapeTarget(buf: Uint8Array, start: number, end: number, method:
     out.pathStart = end - start;
     return;
   }
-  if (!absolute) return;
+  if (!isAlpha(first)) return;
+  let i = start + 1;
+  while (i < end && SCHEME_CHAR[buf[i]] === 1) i++;
+  if (!(end - i >= 3 && buf[i] === 0x3a && buf[i + 1] === SLASH && buf[i + 2] === SLASH)) return;
   // absolute-form: scheme "://" authority path-abempty [ "?" query ]. Userinfo
   // ("user@host") is refused: deprecated for http(s) and a phishing vector
   // (RFC 9110 §4.2.4).
