@@ -135,3 +135,99 @@ export function mutate(rng: Rng, input: Buffer): Buffer {
   }
   return out;
 }
+
+/** What a generated valid request must parse to. */
+export interface GeneratedRequest {
+  method: string;
+  url: string;
+  version: '1.0' | '1.1';
+  /** Raw name/value pairs as Node's rawHeaders (values without surrounding whitespace). */
+  headers: string[];
+  keepAlive: boolean;
+  body: string;
+  trailers: string[];
+}
+
+const TCHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const PATH_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/";
+const randomString = (rng: Rng, alphabet: string, min: number, max: number): string => {
+  let s = '';
+  const n = min + rng.int(max - min + 1);
+  for (let i = 0; i < n; i++) s += alphabet[rng.int(alphabet.length)];
+  return s;
+};
+
+function randomValue(rng: Rng): string {
+  let v = '';
+  const n = rng.int(40);
+  for (let i = 0; i < n; i++) {
+    const r = rng.int(10);
+    v += r === 0 ? ' ' : r === 1 ? '\t' : r === 2 ? String.fromCharCode(0x80 + rng.int(128)) : String.fromCharCode(0x21 + rng.int(94));
+  }
+  return v.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
+/**
+ * A random valid request: random method token, origin-form target with
+ * percent-escapes and a query, 0-12 extra fields with random case and
+ * whitespace, and a body with Content-Length or random chunks, extensions
+ * and trailers.
+ */
+export function generateValid(rng: Rng): { input: string; expected: GeneratedRequest } {
+  const method = rng.int(3) === 0 ? randomString(rng, TCHARS, 1, 12) : rng.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH']);
+  let url = '/' + randomString(rng, PATH_CHARS, 0, 30);
+  if (rng.int(3) === 0) url += '%' + rng.pick(['20', 'C3', 'a9', 'FF']);
+  if (rng.int(2) === 0) url += '?' + randomString(rng, PATH_CHARS + '?', 0, 30);
+  const version = rng.int(5) === 0 ? '1.0' : '1.1';
+  const headers: string[] = [];
+  let text = '';
+  const field = (name: string, value: string): void => {
+    const ows = (): string => rng.pick(['', ' ', '  ', '\t', ' \t ']);
+    text += `${name}:${ows()}${value}${value === '' ? '' : ows()}\r\n`;
+    headers.push(name, value);
+  };
+  const cased = (name: string): string => [...name].map((c) => (rng.int(2) === 0 ? c.toUpperCase() : c)).join('');
+  const extra = rng.int(13);
+  const hostAt = version === '1.1' ? rng.int(extra + 1) : -1;
+  let connection: 'close' | 'keep-alive' | null = null;
+  for (let i = 0; i <= extra; i++) {
+    if (i === hostAt) field(cased('host'), rng.pick(['localhost', 'example.com:8080', '[::1]:80', '127.0.0.1', '']));
+    if (i === extra) break;
+    const name = 'x-' + randomString(rng, TCHARS, 1, 20);
+    field(rng.int(2) === 0 ? name : cased(name), randomValue(rng));
+  }
+  if (rng.int(4) === 0) {
+    connection = rng.pick(['close', 'keep-alive'] as const);
+    field(cased('connection'), connection);
+  }
+  const keepAlive = version === '1.1' ? connection !== 'close' : connection === 'keep-alive';
+  let body = '';
+  const trailers: string[] = [];
+  let bodyText = '';
+  const kind = rng.int(3);
+  if (kind === 1) {
+    body = randomString(rng, 'abc\r\n\x00\xff', 0, 200);
+    field(cased('content-length'), String(body.length));
+    bodyText = body;
+  } else if (kind === 2 && version === '1.1') {
+    field(cased('transfer-encoding'), 'chunked');
+    const chunks = rng.int(6);
+    for (let i = 0; i < chunks; i++) {
+      const data = randomString(rng, 'xyz\r\n0', 1, 40);
+      body += data;
+      const ext = rng.int(3) === 0 ? `;${randomString(rng, TCHARS, 1, 8)}=${randomString(rng, TCHARS, 1, 8)}` : '';
+      bodyText += `${'0'.repeat(rng.int(3))}${rng.int(2) === 0 ? data.length.toString(16) : data.length.toString(16).toUpperCase()}${ext}\r\n${data}\r\n`;
+    }
+    bodyText += '0\r\n';
+    const nt = rng.int(3);
+    for (let i = 0; i < nt; i++) {
+      const name = 't-' + randomString(rng, TCHARS, 1, 10);
+      const value = randomValue(rng);
+      bodyText += `${name}: ${value}\r\n`;
+      trailers.push(name, value);
+    }
+    bodyText += '\r\n';
+  }
+  const input = `${method} ${url} HTTP/${version}\r\n${text}\r\n${bodyText}`;
+  return { input, expected: { method, url, version, headers, keepAlive, body, trailers } };
+}

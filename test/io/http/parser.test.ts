@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { HttpParseError, RequestParser, type RequestParserOptions } from '../../../lib/io/http';
 import { bytewise, drive, driveAllWays, splitAt, type Message } from './drive';
-import { mutate, randomInput, Rng, VALID_REQUESTS } from './fuzz-inputs';
+import { generateValid, mutate, randomInput, Rng, VALID_REQUESTS } from './fuzz-inputs';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -638,6 +638,31 @@ describe('http.RequestParser: fuzz (bounded)', () => {
 
   it('survives mutated valid requests: flips, truncations, duplications, insertions (2 s)', () => {
     const runs = fuzzFor(2000, 0xbeef, (rng) => mutate(rng, VALID_REQUESTS[rng.int(VALID_REQUESTS.length)]));
+    assert.ok(runs > 100, `${runs} runs`);
+  });
+
+  it('parses random valid pipelined requests, randomly split, to what was generated (1 s)', () => {
+    const rng = new Rng(0xfeed);
+    const deadline = Date.now() + 1000;
+    let runs = 0;
+    while (Date.now() < deadline) {
+      const requests = Array.from({ length: 1 + rng.int(4) }, () => generateValid(rng));
+      const input = b(requests.map((r) => r.input).join(''));
+      const cuts = Array.from({ length: rng.int(6) }, () => rng.int(input.length)).sort((x, y) => x - y);
+      const outcome = drive(rng.int(10) === 0 ? bytewise(input) : splitAt(input, cuts), { maxHeaderBytes: 4096 });
+      const context = JSON.stringify(input.toString('latin1'));
+      assert.equal(outcome.error, null, `${context}: ${outcome.error?.message}`);
+      assert.equal(outcome.messages.length, requests.length, context);
+      requests.forEach(({ expected }, i) => {
+        const got = outcome.messages[i];
+        assert.deepEqual(
+          { method: got.method, url: got.url, version: got.version, headers: got.headers, keepAlive: got.keepAlive, body: got.body, trailers: got.trailers },
+          expected,
+          context,
+        );
+      });
+      runs++;
+    }
     assert.ok(runs > 100, `${runs} runs`);
   });
 
