@@ -94,13 +94,13 @@ export function randomInput(rng: Rng): Buffer {
   return Buffer.concat(parts);
 }
 
-/** 1-4 random mutations of `input`. */
+/** 1-4 random mutations of `input` (flips, byte swaps, truncations, duplications, repetitions, insertions, deletions). */
 export function mutate(rng: Rng, input: Buffer): Buffer {
   let out = Buffer.from(input);
   const count = 1 + rng.int(4);
   for (let m = 0; m < count; m++) {
     const at = rng.int(out.length + 1);
-    switch (rng.int(7)) {
+    switch (rng.int(8)) {
       case 0: // flip a bit
         if (out.length > 0) out[Math.min(at, out.length - 1)] ^= 1 << rng.int(8);
         break;
@@ -123,6 +123,14 @@ export function mutate(rng: Rng, input: Buffer): Buffer {
         // delete a range
         const end = Math.min(out.length, at + rng.int(16));
         out = Buffer.concat([out.subarray(0, at), out.subarray(end)]);
+        break;
+      }
+      case 6: {
+        // repeat a range many times: pushes heads, targets and field counts past their limits
+        const end = Math.min(out.length, at + 1 + rng.int(32));
+        const range = out.subarray(at, end);
+        const times = 1 + rng.int(200);
+        out = Buffer.concat([out.subarray(0, end), ...Array.from({ length: times }, () => range), out.subarray(end)]);
         break;
       }
       default: {
