@@ -3,7 +3,7 @@
 // each name and value lies in it; names and values become strings only when
 // asked for, so a handler that reads two fields pays for two.
 import { validateString } from '../../loop/validate';
-import { COOKIE_ID, fieldIdOf, fieldName, UNKNOWN } from './names';
+import { fieldIdOf, fieldName, UNKNOWN } from './names';
 
 /** Entries per field in the span array: id, nameStart, nameEnd, valueStart, valueEnd. */
 export const SPAN_SIZE = 5;
@@ -58,10 +58,11 @@ export class HeaderList implements Iterable<[string, string]> {
    * ", " (RFC 9110 §5.3), Cookie lines with "; " (RFC 6265 §5.4).
    */
   get(name: string): string | undefined {
-    const indexes = this.find(name);
+    const lower = lowerName(name);
+    const indexes = this.find(lower);
     if (indexes === -1) return undefined;
     if (typeof indexes === 'number') return this.value(indexes);
-    const sep = this.spans[indexes[0] * SPAN_SIZE] === COOKIE_ID ? '; ' : ', ';
+    const sep = lower === 'cookie' ? '; ' : ', ';
     let out = this.value(indexes[0]);
     for (let j = 1; j < indexes.length; j++) out += sep + this.value(indexes[j]);
     return out;
@@ -69,14 +70,14 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Every value of the field, one per line, in arrival order. */
   getAll(name: string): string[] {
-    const indexes = this.find(name);
+    const indexes = this.find(lowerName(name));
     if (indexes === -1) return [];
     if (typeof indexes === 'number') return [this.value(indexes)];
     return indexes.map((i) => this.value(i));
   }
 
   has(name: string): boolean {
-    return this.find(name) !== -1;
+    return this.find(lowerName(name)) !== -1;
   }
 
   /** The fields as received, flattened: [name, value, name, value, ...] (Node's rawHeaders shape). */
@@ -106,17 +107,20 @@ export class HeaderList implements Iterable<[string, string]> {
     for (let i = 0; i < this.size; i++) yield [this.name(i), this.value(i)];
   }
 
-  /** The index of the only matching line, the indexes of all of them, or -1. */
-  private find(name: string): number | number[] {
-    validateString('name', name);
-    const lower = name.toLowerCase();
+  /** The index of the only line named `lower`, the indexes of all of them, or -1. */
+  private find(lower: string): number | number[] {
     const id = fieldIdOf(lower);
     const s = this.spans;
+    const src = this.src;
+    const n = lower.length;
     let first = -1;
     let more: number[] | null = null;
     for (let i = 0, k = 0; k < s.length; i++, k += SPAN_SIZE) {
-      const match = id !== UNKNOWN ? s[k] === id : s[k] === UNKNOWN && this.name(i) === lower;
-      if (!match) continue;
+      if (id !== UNKNOWN) {
+        if (s[k] !== id) continue;
+      } else if (s[k] !== UNKNOWN || s[k + 2] - s[k + 1] !== n || !equalsIgnoringCase(src, s[k + 1], lower)) {
+        continue;
+      }
       if (first === -1) {
         first = i;
       } else {
@@ -126,4 +130,19 @@ export class HeaderList implements Iterable<[string, string]> {
     }
     return more ?? first;
   }
+}
+
+function lowerName(name: string): string {
+  validateString('name', name);
+  return name.toLowerCase();
+}
+
+/** Whether src[at, at + lower.length) equals `lower` (lower-case) ignoring ASCII case, without slicing. */
+function equalsIgnoringCase(src: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    let c = src.charCodeAt(at + i);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }

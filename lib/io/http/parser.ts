@@ -19,37 +19,23 @@
 // bytes are never buffered by the parser (they are handed out as views).
 import { invalidArgType, outOfRange } from '../../loop/errors';
 import { validateInteger, validateObject } from '../../loop/validate';
-import {
-  COLON,
-  CR,
-  FIELD_VALUE_CHAR,
-  HEX_VALUE,
-  HTAB,
-  LF,
-  SEMICOLON,
-  SP,
-  TARGET_CHAR,
-  TCHAR,
-} from './chars';
+import * as chars from './chars';
 import { HttpParseError, type ParseErrorCode, type ParseErrorStatus } from './errors';
-import {
-  CONN_CLOSE,
-  CONN_INVALID,
-  CONN_KEEP_ALIVE,
-  CONN_UPGRADE,
-  connectionOptions,
-  isContinueExpectation,
-  isValidHost,
-  LENGTH_INVALID,
-  LENGTH_OVERFLOW,
-  parseContentLength,
-  tallyTransferEncoding,
-  type CodingTally,
-} from './fields';
+import type { CodingTally } from './fields';
+import * as fields from './fields';
 import { HeaderList, SPAN_SIZE } from './headers';
-import { CONNECTION, CONTENT_LENGTH, EXPECT, fieldId, HOST, knownMethod, TRANSFER_ENCODING, UPGRADE } from './names';
+import * as names from './names';
 import { RequestHead, type BodyFraming, type HttpVersion } from './request-head';
-import { shapeTarget, type TargetShape } from './target';
+import type { TargetShape } from './target';
+import * as target from './target';
+
+// Imports are bound to local constants: transpilers that compile ES imports to
+// live-binding getters (tsx/esbuild, used by the tests and benches) would
+// otherwise cost a getter call per byte scanned.
+const { COLON, CR, FIELD_VALUE_CHAR, HEX_VALUE, HTAB, LF, SEMICOLON, SP, TARGET_CHAR, TCHAR } = chars;
+const { CONN_CLOSE, CONN_INVALID, CONN_KEEP_ALIVE, CONN_UPGRADE, connectionOptions, isContinueExpectation, isValidHost, LENGTH_INVALID, LENGTH_OVERFLOW, parseContentLength, tallyTransferEncoding } = fields;
+const { CONNECTION, CONTENT_LENGTH, EXPECT, fieldId, HOST, knownMethod, TRANSFER_ENCODING, UPGRADE } = names;
+const { shapeTarget } = target;
 
 export interface RequestParserOptions {
   /**
@@ -174,6 +160,11 @@ export class RequestParser {
   private pos = 0;
   private len = 0;
   private owned = false;
+  /** An Int32Array over buf's memory for scanning long values four bytes at a time (see scanValue). */
+  private words: Int32Array | null = null;
+  private wordsFor: Buffer = EMPTY;
+  /** Byte offset, within buf, of words[0]. */
+  private wordsAt = 0;
   /** Stream offset of buf[0], for error offsets. */
   private base = 0;
 
@@ -190,6 +181,8 @@ export class RequestParser {
   private fieldCount = 0;
   /** Per field: id, nameStart, nameEnd, valueStart, valueEnd (SPAN_SIZE numbers). */
   private spans: number[] = [];
+  /** Numbers of `spans` in use (the array is scratch, kept between requests). */
+  private spanLen = 0;
 
   // Body.
   private remaining = 0; // bytes left of the Content-Length body or of the current chunk
@@ -260,6 +253,8 @@ export class RequestParser {
     const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, n);
     const keep = this.inSection() ? this.secStart : this.pos;
     const len = this.len;
+    this.words = null; // never keep a view of memory the parser is done with
+    this.wordsFor = EMPTY;
     if (keep === len) {
       this.base += len;
       this.buf = input;
@@ -382,6 +377,9 @@ export class RequestParser {
     this.buf = EMPTY;
     this.pos = this.len = this.secStart = 0;
     this.spans = [];
+    this.spanLen = 0;
+    this.words = null;
+    this.wordsFor = EMPTY;
     throw error;
   }
 
@@ -406,6 +404,7 @@ export class RequestParser {
     const limit = start + this.limits.maxHeaderBytes;
     const end = this.len < limit ? this.len : limit;
     const spans = this.spans;
+    let sl = this.spanLen;
     let p = this.pos;
     let state = this.hstate;
     let done = false;
@@ -485,7 +484,9 @@ export class RequestParser {
         case S_FIELD_START: {
           const c = buf[p];
           if (TCHAR[c] === 1) {
-            spans.push(0, p - start);
+            spans[sl] = 0;
+            spans[sl + 1] = p - start;
+            sl += 2;
             state = S_NAME;
             p++;
           } else if (c === CR) {
@@ -510,9 +511,8 @@ export class RequestParser {
             const c = buf[p];
             this.fieldError(trailer, true, c === SP || c === HTAB ? 'Whitespace before the colon of a header' : 'Invalid header name', p);
           }
-          const nameStart = start + spans[spans.length - 1];
-          spans[spans.length - 2] = fieldId(buf, nameStart, p);
-          spans.push(p - start);
+          spans[sl - 2] = fieldId(buf, start + spans[sl - 1], p);
+          spans[sl++] = p - start;
           p++;
           state = S_VALUE_OWS;
           break;
@@ -520,11 +520,12 @@ export class RequestParser {
         case S_VALUE_OWS: {
           while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++;
           if (p === end) break scan;
-          spans.push(p - start);
+          spans[sl++] = p - start;
           state = S_VALUE;
           break;
         }
         case S_VALUE: {
+          p = end - p >= 16 ? this.scanValue(buf, p, end) : p;
           while (p < end && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
           if (p === end) break scan;
           const c = buf[p];
@@ -533,9 +534,9 @@ export class RequestParser {
             this.fieldError(trailer, false, 'Invalid character in header value', p);
           }
           let valueEnd = p;
-          const valueStart = start + spans[spans.length - 1];
+          const valueStart = start + spans[sl - 1];
           while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-          spans.push(valueEnd - start);
+          spans[sl++] = valueEnd - start;
           p++;
           state = S_VALUE_LF;
           break;
@@ -559,6 +560,7 @@ export class RequestParser {
     }
     this.pos = p;
     this.hstate = state;
+    this.spanLen = sl;
     if (done) return true;
     if (p === limit) {
       if (trailer) this.fail(431, 'ERR_HTTP_TRAILERS_TOO_LARGE', 'Trailer section too large', p);
@@ -575,13 +577,49 @@ export class RequestParser {
     return false;
   }
 
+  /**
+   * Skips field-value bytes in buf[p, end) four at a time and returns where
+   * the word-wise scan stopped: at or before the first byte that is not
+   * SP..0x7e or obs-text (a CR ends every value; HTAB, also valid, just
+   * drops back to the byte loop). Values are most of a browser's head, and
+   * this runs ~3x faster than the byte loop on them.
+   */
+  private scanValue(buf: Buffer, p: number, end: number): number {
+    if (this.wordsFor !== buf) {
+      const offset = buf.byteOffset;
+      const first = (offset + 3) & ~3;
+      const count = ((offset + buf.length) & ~3) - first;
+      this.words = count > 0 ? new Int32Array(buf.buffer, first, count >> 2) : null;
+      this.wordsFor = buf;
+      this.wordsAt = first - offset;
+    }
+    const words = this.words;
+    if (words === null) return p;
+    // Byte by byte to a word boundary, then whole words inside [p, end).
+    const at = this.wordsAt;
+    while (p < end && ((p - at) & 3) !== 0) {
+      if (FIELD_VALUE_CHAR[buf[p]] === 0) return p;
+      p++;
+    }
+    if (p < at) return p;
+    let i = (p - at) >> 2;
+    const stop = Math.min((end - at) >> 2, words.length);
+    for (; i < stop; i++) {
+      const w = words[i];
+      // Some byte < 0x20, or some byte == 0x7f (the classic has-less and has-zero tricks).
+      const x = w ^ 0x7f7f7f7f;
+      if ((((w - 0x20202020) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) break;
+    }
+    return at + (i << 2);
+  }
+
   /** Builds the RequestHead of a fully scanned head, applying the field semantics. */
   private completeHead(): RequestHead {
     const buf = this.buf as Latin1Buffer;
     const start = this.secStart;
     const src = buf.latin1Slice(start, this.pos);
-    const spans = this.spans;
-    this.spans = [];
+    const spans = this.spanLen === 0 ? [] : this.spans.slice(0, this.spanLen);
+    this.spanLen = 0;
     this.hstate = S_START;
     this.fieldCount = 0;
     this.owned = false;
@@ -789,7 +827,7 @@ export class RequestParser {
             this.hstate = S_FIELD_START;
             this.secStart = p;
             this.fieldCount = 0;
-            this.spans.length = 0;
+            this.spanLen = 0;
             if (this.scanSection(true)) this.completeTrailers();
             return null;
           }
@@ -823,11 +861,10 @@ export class RequestParser {
   }
 
   private completeTrailers(): void {
-    const spans = this.spans;
-    if (spans.length > 0) {
+    if (this.spanLen > 0) {
       const src = (this.buf as Latin1Buffer).latin1Slice(this.secStart, this.pos);
-      this.lastTrailers = new HeaderList(src, spans);
-      this.spans = [];
+      this.lastTrailers = new HeaderList(src, this.spans.slice(0, this.spanLen));
+      this.spanLen = 0;
     }
     this.phase = P_HEAD;
     this.hstate = S_START;
