@@ -3,6 +3,7 @@
 // framing decision (Content-Length, chunked or close-delimited) and chunked
 // framing. Pure functions: no socket, no hub.
 import { invalidArgType, outOfRange } from '../../loop/errors';
+import * as chars from './chars';
 import { DateCache, dateCache } from './date';
 import type { HttpVersion } from './request-head';
 import { reasonPhrase, responseHasBody } from './status';
@@ -13,9 +14,39 @@ export type HeaderValue = string | number | readonly (string | number)[];
 /** Response header fields: a plain object, or [name, value] pairs in order. */
 export type OutgoingHeaders = Readonly<Record<string, HeaderValue>> | readonly (readonly [string, HeaderValue])[];
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Anything but HTAB, SP, VCHAR and obs-text: CR, LF, NUL and the other controls. */
-const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+const { TCHAR } = chars;
+
+/** Whether a string is a non-empty token (a char loop: cheaper than a regex on short names). */
+function isToken(name: string): boolean {
+  const n = name.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7f || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+// Result of the last valueCheck(): whether the value had a char >= 0x80.
+const VALUE_OK = 0;
+const VALUE_OK_NON_ASCII = 1;
+const VALUE_BAD = 2;
+
+/** HTAB / SP / VCHAR / obs-text only: anything else (CR, LF, NUL...) could inject fields. */
+function valueCheck(value: string): number {
+  let result = VALUE_OK;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) continue;
+    if (c === 0x09) continue;
+    if (c >= 0x80 && c <= 0xff) {
+      result = VALUE_OK_NON_ASCII;
+      continue;
+    }
+    return VALUE_BAD;
+  }
+  return result;
+}
 
 type CodedError<E extends Error> = E & { code: string };
 
@@ -23,17 +54,28 @@ function coded<E extends Error>(error: E, code: string): CodedError<E> {
   return Object.assign(error, { code });
 }
 
+function invalidToken(name: unknown): TypeError {
+  return coded(new TypeError(`Header name must be a valid HTTP token ["${String(name)}"]`), 'ERR_INVALID_HTTP_TOKEN');
+}
+
+function invalidChar(name: string): TypeError {
+  return coded(new TypeError(`Invalid character in header content ["${name}"]`), 'ERR_INVALID_CHAR');
+}
+
+function invalidValue(name: string, value: unknown): TypeError {
+  return coded(new TypeError(`Invalid value "${String(value)}" for header "${name}"`), 'ERR_HTTP_INVALID_HEADER_VALUE');
+}
+
 /** Throws Node's TypeError (ERR_INVALID_HTTP_TOKEN) unless `name` is a field-name token. */
 export function validateHeaderName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !TOKEN.test(name)) {
-    throw coded(new TypeError(`Header name must be a valid HTTP token ["${String(name)}"]`), 'ERR_INVALID_HTTP_TOKEN');
-  }
+  if (typeof name !== 'string' || !isToken(name)) throw invalidToken(name);
 }
 
 /**
  * Throws a TypeError naming the header unless `value` is a string, a finite
- * number or an array of them with no byte outside HTAB / SP / VCHAR /
- * obs-text: a CR or LF would let a value inject fields or a whole response.
+ * number or an array of them with no character outside HTAB / SP / VCHAR /
+ * obs-text (U+0080-U+00FF, written as latin1): a CR or LF would let a value
+ * inject fields or a whole response.
  */
 export function validateHeaderValue(name: string, value: unknown): asserts value is HeaderValue {
   if (Array.isArray(value)) {
@@ -41,12 +83,8 @@ export function validateHeaderValue(name: string, value: unknown): asserts value
     return;
   }
   if (typeof value === 'number' && Number.isFinite(value)) return;
-  if (typeof value !== 'string') {
-    throw coded(new TypeError(`Invalid value "${String(value)}" for header "${name}"`), 'ERR_HTTP_INVALID_HEADER_VALUE');
-  }
-  if (INVALID_VALUE_CHAR.test(value)) {
-    throw coded(new TypeError(`Invalid character in header content ["${name}"]`), 'ERR_INVALID_CHAR');
-  }
+  if (typeof value !== 'string') throw invalidValue(name, value);
+  if (valueCheck(value) === VALUE_BAD) throw invalidChar(name);
 }
 
 /** Throws a RangeError (ERR_HTTP_INVALID_STATUS_CODE) unless 100 <= status <= 999, an integer. */
@@ -150,33 +188,50 @@ function specialField(name: string): number {
   }
 }
 
-/** Serialized lines of the headers, with the HAS_* bits of the special fields found. */
-function formatFields(headers: OutgoingHeaders, into: { text: string; seen: number }): void {
-  let text = into.text;
-  let seen = into.seen;
-  const add = (name: string, value: HeaderValue): void => {
-    validateHeaderName(name);
-    validateHeaderValue(name, value);
-    seen |= specialField(name);
-    if (typeof value === 'object') {
-      for (const v of value) text += `${name}: ${v}\r\n`;
-    } else {
-      text += `${name}: ${value}\r\n`;
+/** Formatting state: the text so far, the HAS_* bits of special fields seen, whether any char is >= 0x80. */
+interface Formatted {
+  text: string;
+  seen: number;
+  nonAscii: boolean;
+}
+
+function addField(out: Formatted, name: unknown, value: unknown): void {
+  if (typeof name !== 'string' || !isToken(name)) throw invalidToken(name);
+  out.seen |= specialField(name);
+  if (typeof value === 'string') {
+    const check = valueCheck(value);
+    if (check === VALUE_BAD) throw invalidChar(name);
+    if (check === VALUE_OK_NON_ASCII) out.nonAscii = true;
+    out.text += name + ': ' + value + '\r\n';
+  } else if (typeof value === 'number' && Number.isFinite(value)) {
+    out.text += name + ': ' + value + '\r\n';
+  } else if (Array.isArray(value)) {
+    for (const v of value as unknown[]) {
+      if (Array.isArray(v)) throw invalidValue(name, v);
+      addField(out, name, v);
     }
-  };
+  } else {
+    throw invalidValue(name, value);
+  }
+}
+
+/** Appends the header lines to `out`. */
+function formatFields(headers: OutgoingHeaders, out: Formatted): void {
   if (Array.isArray(headers)) {
-    for (const pair of headers as readonly (readonly [string, HeaderValue])[]) {
+    const pairs = headers as readonly (readonly [string, HeaderValue])[];
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i];
       if (!Array.isArray(pair) || pair.length !== 2) throw invalidArgType('headers', 'an object or an array of [name, value] pairs', pair);
-      add(pair[0], pair[1]);
+      addField(out, pair[0], pair[1]);
     }
   } else if (headers !== null && typeof headers === 'object') {
     const record = headers as Readonly<Record<string, HeaderValue>>;
-    for (const name of Object.keys(record)) add(name, record[name]);
+    for (const name in record) {
+      if (Object.prototype.hasOwnProperty.call(record, name)) addField(out, name, record[name]);
+    }
   } else {
     throw invalidArgType('headers', 'an object or an array of [name, value] pairs', headers);
   }
-  into.text = text;
-  into.seen = seen;
 }
 
 const STATUS_LINES = new Map<number, string>();
@@ -188,8 +243,13 @@ const STATUS_LINES = new Map<number, string>();
  * Node's http does).
  */
 export function formatResponseHead(status: number, headers: OutgoingHeaders = [], options: ResponseHeadOptions = {}): string {
+  return formatHead(status, headers, options).text;
+}
+
+function formatHead(status: number, headers: OutgoingHeaders, options: ResponseHeadOptions): Formatted {
   validateStatus(status);
   let line: string | undefined;
+  let nonAscii = false;
   if (options.reason === undefined) {
     line = STATUS_LINES.get(status);
     if (line === undefined) {
@@ -198,39 +258,45 @@ export function formatResponseHead(status: number, headers: OutgoingHeaders = []
     }
   } else {
     if (typeof options.reason !== 'string') throw invalidArgType('options.reason', 'of type string', options.reason);
-    if (INVALID_VALUE_CHAR.test(options.reason)) {
-      throw coded(new TypeError('Invalid character in the reason phrase'), 'ERR_INVALID_CHAR');
-    }
+    const check = valueCheck(options.reason);
+    if (check === VALUE_BAD) throw coded(new TypeError('Invalid character in the reason phrase'), 'ERR_INVALID_CHAR');
+    nonAscii = check === VALUE_OK_NON_ASCII;
     line = `HTTP/1.1 ${status} ${options.reason}\r\n`;
   }
-  const out = { text: line, seen: 0 };
+  const out: Formatted = { text: line, seen: 0, nonAscii };
   formatFields(headers, out);
-  let text = out.text;
   const seen = out.seen;
   const date = options.date ?? true;
-  if (date !== false && (seen & HAS_DATE) === 0) text += (date === true ? dateCache : date).headerLine();
+  if (date !== false && (seen & HAS_DATE) === 0) out.text += (date === true ? dateCache : date).headerLine();
   const framing = options.framing;
   if (framing !== undefined) {
-    if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) text += `Content-Length: ${framing.contentLength}\r\n`;
-    if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) text += 'Transfer-Encoding: chunked\r\n';
-    if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) text += `Connection: ${framing.connection}\r\n`;
+    if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) out.text += 'Content-Length: ' + framing.contentLength + '\r\n';
+    if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) out.text += 'Transfer-Encoding: chunked\r\n';
+    if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) out.text += 'Connection: ' + framing.connection + '\r\n';
   }
-  return text + '\r\n';
+  out.text += '\r\n';
+  return out;
 }
 
-/** formatResponseHead() encoded as a Buffer, with `body` (if any) appended: one write for a small response. */
-export function encodeResponse(status: number, headers?: OutgoingHeaders, options?: ResponseHeadOptions, body?: Uint8Array | string): Buffer {
-  const head = formatResponseHead(status, headers, options);
-  if (body === undefined || body.length === 0) return Buffer.from(head, 'latin1');
-  const headLength = head.length;
+/**
+ * formatResponseHead() encoded as a Buffer, with `body` (if any) appended:
+ * one write for a small response. A string body is written as UTF-8.
+ */
+export function encodeResponse(status: number, headers: OutgoingHeaders = [], options: ResponseHeadOptions = {}, body?: Uint8Array | string): Buffer {
+  const head = formatHead(status, headers, options);
+  if (body === undefined || body.length === 0) return Buffer.from(head.text, 'latin1');
   if (typeof body === 'string') {
+    // An ASCII head reads the same in UTF-8: one encode of head + body.
+    if (!head.nonAscii) return Buffer.from(head.text + body, 'utf8');
+    const headLength = head.text.length;
     const out = Buffer.allocUnsafe(headLength + Buffer.byteLength(body));
-    out.write(head, 0, 'latin1');
+    out.write(head.text, 0, 'latin1');
     out.write(body, headLength, 'utf8');
     return out;
   }
+  const headLength = head.text.length;
   const out = Buffer.allocUnsafe(headLength + body.length);
-  out.write(head, 0, 'latin1');
+  out.write(head.text, 0, 'latin1');
   out.set(body, headLength);
   return out;
 }
@@ -270,7 +336,7 @@ export function encodeChunk(data: Uint8Array): Buffer {
 /** The last-chunk followed by trailer fields (validated like headers) and the final CRLF. */
 export function lastChunk(trailers?: OutgoingHeaders): Buffer {
   if (trailers === undefined) return LAST_CHUNK;
-  const out = { text: '0\r\n', seen: 0 };
+  const out: Formatted = { text: '0\r\n', seen: 0, nonAscii: false };
   formatFields(trailers, out);
   return Buffer.from(out.text + '\r\n', 'latin1');
 }

@@ -81,6 +81,13 @@ describe('http.response: head serialization', () => {
     const bin = encodeResponse(200, [], NO_DATE, Buffer.from([0, 255]));
     assert.deepEqual([...bin.subarray(-2)], [0, 255]);
     assert.equal(encodeResponse(304, [], NO_DATE).toString(), 'HTTP/1.1 304 Not Modified\r\n\r\n');
+    // A latin1 (obs-text) head with a UTF-8 body: each part in its own encoding.
+    const mixed = encodeResponse(200, [['X-Name', 'caf\xe9'], ['X-Nums', [1, 2]]], NO_DATE, '\u20ac');
+    assert.deepEqual(
+      mixed,
+      Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nX-Name: caf\xe9\r\nX-Nums: 1\r\nX-Nums: 2\r\n\r\n', 'latin1'), Buffer.from('\u20ac', 'utf8')]),
+    );
+    assert.throws(() => encodeResponse(200, [['X', [['nested']]]] as never), { code: 'ERR_HTTP_INVALID_HEADER_VALUE' });
   });
 
   it('round-trips through a parser as a request would (fields survive intact)', () => {
