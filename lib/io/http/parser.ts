@@ -7,16 +7,44 @@
 // (pipelined) request. Nothing is called back and nothing is queued.
 //
 // Speed: the head is scanned once, byte by byte, with a table load per byte
-// and no regular expression; a head that arrives whole in one chunk is parsed
-// in place, and only a head split across chunks is copied (into a carry
-// buffer that grows by doubling, so a byte-at-a-time client costs O(n)). The
-// head becomes one latin1 string (one native call); names and values are
-// offsets into it until asked for. Common methods and field names are interned.
+// and no regular expression (long field values four bytes at a time); a head
+// that arrives whole in one chunk is parsed in place, and only a head split
+// across chunks is copied (into a carry buffer that grows by doubling, so a
+// byte-at-a-time client costs O(n)). The head becomes one latin1 string (one
+// native call); names and values stay offsets into it until asked for.
+// Standard methods are interned.
 //
-// Strictness and bounds: see the README in this folder's tests and the
-// comments at each rule; every byte is looked at a bounded number of times,
-// the head is capped at maxHeaderBytes before it is scanned further, and body
-// bytes are never buffered by the parser (they are handed out as views).
+// Bounds: every byte is looked at a bounded number of times; a head is cut at
+// maxHeaderBytes before anything past it is scanned; body bytes are never
+// buffered (they are handed out as views of the input); after NEED-MORE the
+// parser holds no reference to the caller's chunk.
+//
+// Strictness (each refusal is an HttpParseError carrying the status):
+// - Lines end with CRLF. A bare LF or bare CR anywhere in a head, a chunk
+//   line or a trailer is 400: RFC 9112 §2.2 lets a recipient accept bare LF,
+//   but two parsers disagreeing on line ends is how requests get smuggled.
+// - Request line: token SP request-target SP "HTTP/" DIGIT "." DIGIT, single
+//   spaces. HTTP/1.0 and 1.1 are served; any other well-formed version is 505
+//   (RFC 9110 §2.5 would have 1.x (x > 1) treated as 1.1; no such version
+//   exists, and refusing is the safe reading). Empty lines before a request
+//   line are skipped (§2.2), counted against maxHeaderBytes.
+// - Targets: VCHAR except "#", valid percent-escapes; origin-form for all
+//   methods but CONNECT, absolute-form (no userinfo) likewise, authority-form
+//   (host:port) for CONNECT only, "*" for OPTIONS only.
+// - Fields: token name, then ":" at once (whitespace before it is 400, §5.1);
+//   values of VCHAR / obs-text / SP / HTAB, trimmed; obs-fold is 400.
+// - Host: exactly one in HTTP/1.1, at most one in 1.0, with a valid value.
+// - Framing (§6): Transfer-Encoding with Content-Length, in HTTP/1.0, or
+//   without a single final "chunked" is 400; another coding under chunked is
+//   501. Content-Length is 1*DIGIT; equal duplicates are merged, different
+//   ones are 400; past maxBodyBytes (or 2^53) 413 before the body is read.
+// - Chunked: at most 16 hex digits, extensions checked for characters only and
+//   bounded per request (413), data must be followed by CRLF, trailers parsed
+//   like headers and bounded like them (431).
+// - Unknown but well-formed methods ("PROPFIND", even "get") are returned to
+//   the server, which decides; so are Expect values other than 100-continue
+//   (417 is the server's to send) and CONNECT (the parser never turns the
+//   connection into a tunnel: a server granting one stops feeding it).
 import { invalidArgType, outOfRange } from '../../loop/errors';
 import { validateInteger, validateObject } from '../../loop/validate';
 import * as chars from './chars';
