@@ -8,11 +8,12 @@
 // to exactly what was generated). Every input is fed in random pieces (one
 // in ten byte by byte). It fails, printing the seed and the input, on any
 // exception other than HttpParseError, on work beyond 3 calls per byte or
-// piece, on a parser holding more memory than its limits allow, or on a
-// valid request that does not parse back. At the end it prints throughput,
+// piece, on a parser holding more memory than its limits allow, on an
+// outcome (messages, error status, code, offset) that changes with the split,
+// or on a valid request that does not parse back. At the end it prints throughput,
 // the statuses seen and the heap before and after.
 import { HttpParseError, type RequestParserOptions } from '../../lib/io/http';
-import { bytewise, drive, splitAt } from '../io/http/drive';
+import { bytewise, drive, splitAt, summary } from '../io/http/drive';
 import { generateValid, mutate, randomInput, Rng, VALID_REQUESTS } from '../io/http/fuzz-inputs';
 
 const seconds = Number(process.argv[2] ?? 60);
@@ -56,6 +57,8 @@ function runHostile(input: Buffer): void {
   if (outcome.calls > 3 * (input.length + parts.length) + 10) fail(`${outcome.calls} parser calls`, input);
   const maxPiece = Math.max(0, ...parts.map((p) => p.length));
   if (outcome.maxRetained > 2 * options.maxHeaderBytes! + maxPiece + 1024) fail(`retained ${outcome.maxRetained} bytes`, input);
+  const whole = summary(drive([input], options));
+  if (summary(outcome) !== whole) fail(`outcome depends on the split:\n  split: ${summary(outcome)}\n  whole: ${whole}`, input);
 }
 
 function runValid(): void {

@@ -316,7 +316,7 @@ export class RequestParser {
       if (this.phase === P_ENDED) return null;
       throw stateError("readHead() before the previous request's body was read to its end");
     }
-    if (this.pos === this.len) return null;
+    if (this.pos === this.len) return this.drained();
     if (this.hstate === S_START) this.secStart = this.pos;
     if (!this.scanSection(false)) return null;
     return this.completeHead();
@@ -334,7 +334,7 @@ export class RequestParser {
       case P_LENGTH: {
         const pos = this.pos;
         const avail = this.len - pos;
-        if (avail === 0) return null;
+        if (avail === 0) return this.drained();
         const n = avail < this.remaining ? avail : this.remaining;
         this.pos = pos + n;
         this.remaining -= n;
@@ -381,6 +381,23 @@ export class RequestParser {
   }
 
   // ---- internals ----
+
+  /**
+   * All input consumed: drops the reference to the last chunk, so an idle
+   * keep-alive connection does not pin its last receive buffer. Returns null
+   * (need more input) for the callers' convenience.
+   */
+  private drained(): null {
+    if (this.len !== 0 && this.pos === this.len && !this.inSection()) {
+      this.base += this.len;
+      this.buf = EMPTY;
+      this.pos = this.len = this.secStart = 0;
+      this.owned = false;
+      this.words = null;
+      this.wordsFor = EMPTY;
+    }
+    return null;
+  }
 
   /** Whether bytes from secStart on must be kept (a head or trailer section is partly scanned). */
   private inSection(): boolean {
@@ -826,12 +843,16 @@ export class RequestParser {
         case C_EXT: {
           // Extensions are tolerated, not interpreted (RFC 9112 §7.1.1):
           // only their characters are checked, and their total size bounded.
+          // The scan stops one byte past the budget, so a huge extension is
+          // refused without reading it all.
           const from = p;
-          while (p < len && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
-          this.extBytes += p - from;
-          if (this.extBytes > this.limits.maxChunkExtensionBytes) {
-            this.fail(413, 'ERR_HTTP_CHUNK_EXTENSIONS_TOO_LARGE', 'Chunk extensions too large', from + this.limits.maxChunkExtensionBytes);
+          const budget = this.limits.maxChunkExtensionBytes - this.extBytes;
+          const stop = len - from > budget ? from + budget + 1 : len;
+          while (p < stop && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
+          if (p - from > budget) {
+            this.fail(413, 'ERR_HTTP_CHUNK_EXTENSIONS_TOO_LARGE', 'Chunk extensions too large', from + budget);
           }
+          this.extBytes += p - from;
           if (p === len) break;
           if (buf[p] === CR) {
             st = C_SIZE_LF;
@@ -878,7 +899,7 @@ export class RequestParser {
     }
     this.pos = p;
     this.cstate = st;
-    return null;
+    return this.drained();
   }
 
   /** Counts one extension byte at p against the limit. */

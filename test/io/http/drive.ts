@@ -117,13 +117,16 @@ export function drive(pieces: readonly Buffer[], options?: RequestParserOptions,
   }
 }
 
+/** What must not depend on how the input was split: messages, and the error's status, code and offset. */
+export function summary(o: Outcome): string {
+  return JSON.stringify({ messages: o.messages, status: o.error?.status, code: o.error?.code, offset: o.error?.offset });
+}
+
 /** Drives `input` whole, byte by byte and split at every offset; all runs must agree. */
 export function driveAllWays(input: Buffer, options?: RequestParserOptions): Outcome {
   const whole = drive([input], options);
   const runs: [string, Outcome][] = [['byte by byte', drive(bytewise(input), options)]];
   for (let at = 1; at < input.length; at++) runs.push([`split at ${at}`, drive(splitAt(input, [at]), options)]);
-  const summary = (o: Outcome): string =>
-    JSON.stringify({ messages: o.messages, status: o.error?.status, code: o.error?.code });
   const expected = summary(whole);
   for (const [how, outcome] of runs) {
     const got = summary(outcome);

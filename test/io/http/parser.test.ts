@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { HttpParseError, RequestParser, type RequestParserOptions } from '../../../lib/io/http';
-import { bytewise, drive, driveAllWays, splitAt, type Message } from './drive';
+import { bytewise, drive, driveAllWays, retainedBytes, splitAt, summary, type Message } from './drive';
 import { generateValid, mutate, randomInput, Rng, VALID_REQUESTS } from './fuzz-inputs';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -255,6 +255,22 @@ describe('http.RequestParser: valid requests', () => {
     chunk.fill(0);
     parser.feed(b('st: h\r\n\r\n'));
     assert.equal(parser.readHead()?.url, '/abc');
+  });
+
+  it('lets go of the last chunk once everything in it is consumed (idle connections pin no buffer)', () => {
+    const parser = new RequestParser();
+    parser.feed(b('GET / HTTP/1.1\r\nHost: h\r\n\r\nPOST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab'));
+    assert.ok(parser.readHead());
+    assert.ok(parser.readHead());
+    assert.ok(parser.readBody());
+    assert.ok(retainedBytes(parser) > 0);
+    assert.equal(parser.readHead(), null);
+    assert.equal(retainedBytes(parser), 0);
+    parser.feed(b('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n'));
+    assert.ok(parser.readHead());
+    assert.ok(parser.readBody());
+    assert.equal(parser.readBody(), null);
+    assert.equal(retainedBytes(parser), 0);
   });
 
   it('accepts Uint8Array input', () => {
@@ -617,7 +633,7 @@ describe('http.RequestParser: limits', () => {
 describe('http.RequestParser: fuzz (bounded)', () => {
   const options: RequestParserOptions = { maxHeaderBytes: 2048, maxHeaderCount: 32, maxBodyBytes: 1 << 16, maxChunkExtensionBytes: 256 };
 
-  /** Runs one input with random splits; only HttpParseError may escape, with bounded work and memory. */
+  /** Runs one input with random splits; only HttpParseError may escape, with bounded work and memory, and the same outcome as whole. */
   function runOne(rng: Rng, input: Buffer): void {
     const cuts: number[] = [];
     const n = rng.int(4);
@@ -629,6 +645,7 @@ describe('http.RequestParser: fuzz (bounded)', () => {
     assert.ok(outcome.calls <= bound, `${outcome.calls} calls for ${input.length} bytes`);
     const maxPiece = Math.max(0, ...pieces.map((p) => p.length));
     assert.ok(outcome.maxRetained <= 2 * options.maxHeaderBytes! + maxPiece + 1024, `retained ${outcome.maxRetained}`);
+    assert.equal(summary(outcome), summary(drive([input], options)), 'the split changed the outcome');
   }
 
   function fuzzFor(ms: number, seed: number, make: (rng: Rng) => Buffer): number {
