@@ -570,8 +570,13 @@ export class RequestParser {
           break;
         }
         case S_VALUE: {
-          p = end - p >= 16 ? this.scanValue(buf, p, end) : p;
-          while (p < end && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
+          // Short values byte by byte; past 16 bytes, four at a time.
+          const quick = end - p > 16 ? p + 16 : end;
+          while (p < quick && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
+          if (p === quick && p < end) {
+            p = this.scanValue(buf, p, end);
+            while (p < end && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
+          }
           if (p === end) break scan;
           const c = buf[p];
           if (c !== CR) {
