@@ -526,72 +526,76 @@ export class RequestParser {
           }
           break scan;
         }
-        case S_FIELD_START: {
-          const c = buf[p];
-          if (TCHAR[c] === 1) {
+        case S_FIELD_START:
+        case S_NAME:
+        case S_VALUE_OWS:
+        case S_VALUE:
+        case S_VALUE_LF: {
+          // One field line, entered at the step where input last ran out;
+          // the steps run in sequence without going back through the switch.
+          if (state === S_FIELD_START) {
+            const c = buf[p];
+            if (TCHAR[c] !== 1) {
+              if (c === CR) {
+                state = S_END_LF;
+                p++;
+                break;
+              }
+              if (c === SP || c === HTAB) {
+                // obs-fold (or whitespace before the first field): refused, as
+                // RFC 9112 §5.2 and §2.2 allow; unfolding invites smuggling.
+                if (trailer) this.fieldError(true, true, 'line folding', p);
+                this.fail(400, 'ERR_HTTP_OBS_FOLD', 'Header line folding (obs-fold) is not allowed', p);
+              }
+              if (c === LF) this.lineEndingError(p);
+              this.fieldError(trailer, true, 'Invalid header name', p);
+            }
             spans[sl] = 0;
             spans[sl + 1] = p - start;
             sl += 2;
             state = S_NAME;
             p++;
-          } else if (c === CR) {
-            state = S_END_LF;
-            p++;
-          } else if (c === SP || c === HTAB) {
-            // obs-fold (or whitespace before the first field): refused, as
-            // RFC 9112 §5.2 and §2.2 allow; unfolding invites smuggling.
-            if (trailer) this.fieldError(true, true, 'line folding', p);
-            this.fail(400, 'ERR_HTTP_OBS_FOLD', 'Header line folding (obs-fold) is not allowed', p);
-          } else if (c === LF) {
-            this.lineEndingError(p);
-          } else {
-            this.fieldError(trailer, true, 'Invalid header name', p);
           }
-          break;
-        }
-        case S_NAME: {
-          while (p < end && TCHAR[buf[p]] === 1) p++;
-          if (p === end) break scan;
-          if (buf[p] !== COLON) {
+          if (state === S_NAME) {
+            while (p < end && TCHAR[buf[p]] === 1) p++;
+            if (p === end) break scan;
             const c = buf[p];
-            this.fieldError(trailer, true, c === SP || c === HTAB ? 'Whitespace before the colon of a header' : 'Invalid header name', p);
+            if (c !== COLON) {
+              this.fieldError(trailer, true, c === SP || c === HTAB ? 'Whitespace before the colon of a header' : 'Invalid header name', p);
+            }
+            spans[sl - 2] = fieldId(buf, start + spans[sl - 1], p);
+            spans[sl++] = p - start;
+            p++;
+            state = S_VALUE_OWS;
           }
-          spans[sl - 2] = fieldId(buf, start + spans[sl - 1], p);
-          spans[sl++] = p - start;
-          p++;
-          state = S_VALUE_OWS;
-          break;
-        }
-        case S_VALUE_OWS: {
-          while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++;
-          if (p === end) break scan;
-          spans[sl++] = p - start;
-          state = S_VALUE;
-          break;
-        }
-        case S_VALUE: {
-          // Short values byte by byte; past 16 bytes, four at a time.
-          const quick = end - p > 16 ? p + 16 : end;
-          while (p < quick && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
-          if (p === quick && p < end) {
-            p = this.scanValue(buf, p, end);
-            while (p < end && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
+          if (state === S_VALUE_OWS) {
+            while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++;
+            if (p === end) break scan;
+            spans[sl++] = p - start;
+            state = S_VALUE;
           }
-          if (p === end) break scan;
-          const c = buf[p];
-          if (c !== CR) {
-            if (c === LF) this.lineEndingError(p);
-            this.fieldError(trailer, false, 'Invalid character in header value', p);
+          if (state === S_VALUE) {
+            // Short values byte by byte; past 16 bytes, four at a time.
+            const quick = end - p > 16 ? p + 16 : end;
+            while (p < quick && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
+            if (p === quick && p < end) {
+              p = this.scanValue(buf, p, end);
+              while (p < end && FIELD_VALUE_CHAR[buf[p]] === 1) p++;
+            }
+            if (p === end) break scan;
+            const c = buf[p];
+            if (c !== CR) {
+              if (c === LF) this.lineEndingError(p);
+              this.fieldError(trailer, false, 'Invalid character in header value', p);
+            }
+            let valueEnd = p;
+            const valueStart = start + spans[sl - 1];
+            while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
+            spans[sl++] = valueEnd - start;
+            p++;
+            state = S_VALUE_LF;
+            if (p === end) break scan;
           }
-          let valueEnd = p;
-          const valueStart = start + spans[sl - 1];
-          while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-          spans[sl++] = valueEnd - start;
-          p++;
-          state = S_VALUE_LF;
-          break;
-        }
-        case S_VALUE_LF: {
           if (buf[p] !== LF) this.lineEndingError(p);
           p++;
           if (++this.fieldCount > this.limits.maxHeaderCount) {
