@@ -179,6 +179,28 @@ function stateError(message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code: 'ERR_INVALID_STATE' });
 }
 
+/**
+ * One connection's request parser. The server's connection greenlet drives it:
+ *
+ *   for (;;) {
+ *     let head = parser.readHead();
+ *     while (head === null) {                    // idle or partial head
+ *       const chunk = yield* recv();              // keepAliveTimeout / headersTimeout
+ *       if (chunk === EOF) { parser.finish(); return; }   // throws 400 mid-request
+ *       parser.feed(chunk);
+ *       head = parser.readHead();
+ *     }
+ *     // req.body(): while (!parser.bodyComplete) { readBody() ?? feed(recv) },
+ *     // sending CONTINUE_RESPONSE first if head.expectContinue.
+ *     yield* handler(req, res);
+ *     if (!parser.discardBody()) ...             // drain or close
+ *     if (!keepAlive) break;
+ *   }
+ *
+ * An HttpParseError from any method means: send errorResponse(e.status),
+ * close. `parser.buffered > 0` after a response means pipelined requests are
+ * waiting (a reason to hold back the flush).
+ */
 export class RequestParser {
   readonly limits: ParserLimits;
 
