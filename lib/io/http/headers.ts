@@ -2,7 +2,7 @@
 // The parser decodes the whole head once as a latin1 string and records where
 // each name and value lies in it; names and values become strings only when
 // asked for, so a handler that reads two fields pays for two.
-import { validateString } from '../../loop/validate';
+import { validateInteger, validateString } from '../../loop/validate';
 import { fieldIdOf, fieldName, UNKNOWN } from './names';
 
 /** Entries per field in the span array: id, nameStart, nameEnd, valueStart, valueEnd. */
@@ -33,6 +33,7 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Lower-case name of the i-th field line. */
   name(i: number): string {
+    this.check(i);
     const s = this.spans;
     const k = i * SPAN_SIZE;
     const id = s[k];
@@ -43,12 +44,14 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Name of the i-th field line as the client sent it. */
   rawName(i: number): string {
+    this.check(i);
     const k = i * SPAN_SIZE;
     return this.src.slice(this.spans[k + 1], this.spans[k + 2]);
   }
 
   /** Value of the i-th field line (leading and trailing whitespace removed). */
   value(i: number): string {
+    this.check(i);
     const k = i * SPAN_SIZE;
     return this.src.slice(this.spans[k + 3], this.spans[k + 4]);
   }
@@ -105,6 +108,10 @@ export class HeaderList implements Iterable<[string, string]> {
   /** [lower-case name, value] for every field line, in arrival order. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
     for (let i = 0; i < this.size; i++) yield [this.name(i), this.value(i)];
+  }
+
+  private check(i: number): void {
+    if (!(i >= 0 && i < this.spans.length / SPAN_SIZE && Number.isInteger(i))) validateInteger('i', i, 0, this.size - 1);
   }
 
   /** The index of the only line named `lower`, the indexes of all of them, or -1. */

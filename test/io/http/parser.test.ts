@@ -377,8 +377,11 @@ describe('http.HeaderList', () => {
     assert.deepEqual([...h].map(([n]) => n), ['host', 'x-multi', 'cookie', 'x-multi', 'cookie', 'x-custom-thing', 'accept', '__proto__']);
   });
 
-  it('validates the name argument', () => {
+  it('validates the name argument and indexes', () => {
     assert.throws(() => headers().get(42 as unknown as string), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => headers().value(8), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => headers().name(-1), { name: 'RangeError' });
+    assert.throws(() => headers().rawName(0.5), { name: 'RangeError' });
   });
 });
 
