@@ -517,6 +517,21 @@ describe('http.RequestParser: malformed requests', () => {
     }
   });
 
+  it('scans long values right in buffers at any byteOffset', () => {
+    const input = b(`GET / HTTP/1.1\r\nHost: h\r\nX: ${'v'.repeat(101)}\r\nY: ${'w'.repeat(50)}\x01\r\n\r\n`);
+    const backing = Buffer.alloc(input.length + 8);
+    for (let shift = 0; shift < 8; shift++) {
+      input.copy(backing, shift);
+      const parser = new RequestParser();
+      parser.feed(backing.subarray(shift, shift + input.length));
+      assert.throws(() => parser.readHead(), { code: 'ERR_HTTP_INVALID_HEADER_VALUE', offset: input.indexOf(1) }, `shift ${shift}`);
+      const ok = new RequestParser();
+      ok.feed(backing.subarray(shift, shift + input.indexOf(b('Y:'))));
+      ok.feed(b('\r\n'));
+      assert.equal(ok.readHead()?.headers.get('x'), 'v'.repeat(101));
+    }
+  });
+
   it('rejects garbage at its first bad byte, not at the end of the head', () => {
     const parser = new RequestParser();
     parser.feed(b('GET / HTTP/1.1\r\nHost: h\r\nX: \x00'));
