@@ -162,7 +162,8 @@ export interface ResponseHeadOptions {
   /**
    * Framing fields to append (from responseFraming): Content-Length,
    * Transfer-Encoding and Connection, each unless the headers already have
-   * that field.
+   * that field. Content-Length and Transfer-Encoding together, from either
+   * source, are refused (TypeError, ERR_HTTP_CONFLICTING_FRAMING).
    */
   framing?: ResponseFraming;
 }
@@ -266,9 +267,16 @@ function formatHead(status: number, headers: OutgoingHeaders, options: ResponseH
   const out: Formatted = { text: line, seen: 0, nonAscii };
   formatFields(headers, out);
   const seen = out.seen;
+  const framing = options.framing;
+  // Both would let a client (or a proxy in between) frame the body its own
+  // way: a response desync (RFC 9112 §6.1 forbids sending both).
+  const length = (seen & HAS_CONTENT_LENGTH) !== 0 || (framing !== undefined && framing.contentLength >= 0);
+  const chunked = (seen & HAS_TRANSFER_ENCODING) !== 0 || (framing !== undefined && framing.chunked);
+  if (length && chunked) {
+    throw coded(new TypeError('A response cannot have both Content-Length and Transfer-Encoding'), 'ERR_HTTP_CONFLICTING_FRAMING');
+  }
   const date = options.date ?? true;
   if (date !== false && (seen & HAS_DATE) === 0) out.text += (date === true ? dateCache : date).headerLine();
-  const framing = options.framing;
   if (framing !== undefined) {
     if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) out.text += 'Content-Length: ' + framing.contentLength + '\r\n';
     if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) out.text += 'Transfer-Encoding: chunked\r\n';

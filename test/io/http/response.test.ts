@@ -75,6 +75,16 @@ describe('http.response: head serialization', () => {
     );
   });
 
+  it('refuses Content-Length together with Transfer-Encoding, from any source', () => {
+    const chunked = responseFraming({ method: 'GET', httpVersion: '1.1', keepAlive: true }, 200, null);
+    const sized = responseFraming({ method: 'GET', httpVersion: '1.1', keepAlive: true }, 200, 3);
+    const conflict = { name: 'TypeError', code: 'ERR_HTTP_CONFLICTING_FRAMING' };
+    assert.throws(() => formatResponseHead(200, [['Content-Length', 3]], { framing: chunked }), conflict);
+    assert.throws(() => formatResponseHead(200, [['Transfer-Encoding', 'chunked']], { framing: sized }), conflict);
+    assert.throws(() => formatResponseHead(200, { 'content-length': 3, 'transfer-encoding': 'chunked' }), conflict);
+    assert.equal(formatResponseHead(200, [['Transfer-Encoding', 'chunked']], { ...NO_DATE, framing: chunked }), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+  });
+
   it('encodes head and body into one Buffer', () => {
     const out = encodeResponse(200, [['Content-Length', 3]], NO_DATE, 'h\xe9');
     assert.equal(out.toString('latin1'), 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nh\xc3\xa9');
