@@ -3,5 +3,14 @@ export { type Address, type InetAddress, type SocketFamily } from './address';
 export { createConnection, type ConnectionOptions } from './connection';
 export { SocketTimeout } from './errors';
 export { SocketReader, type ReaderOptions } from './reader';
+export {
+  StreamServer,
+  type ConnectionHandler,
+  type GreenletPool,
+  type ServerOptions,
+  type SpawnOption,
+  type StopOptions,
+  type StreamServerOptions,
+} from './server';
 export { constants as socketConstants, Socket, type SocketOptions, type SocketType } from './socket';
 export { waitRead, waitWrite } from './wait';

@@ -32,7 +32,6 @@ export class FdWatcher extends Watcher {
   constructor(loop: Loop, fd: number) {
     super(loop, loop._native.fdInit(fd));
     this.fd = fd;
-    loop._fdStateChanged();
     // Registered from now until close; liveness follows the waiters.
     this.ref = false;
     this._activate();

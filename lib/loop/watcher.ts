@@ -73,6 +73,8 @@ export abstract class Watcher implements Disposable {
   constructor(loop: Loop, id: number) {
     this.loop = loop;
     this._id = id;
+    // A new id may have grown the addon's fd state bytes (a new buffer).
+    if (id >= loop._fdState.length) loop._fdStateChanged();
     if (this._tracked) orphans.register(this, { native: loop._native, id }, this);
   }
 
