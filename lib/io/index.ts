@@ -12,5 +12,6 @@ export {
   type StopOptions,
   type StreamServerOptions,
 } from './server';
+export { socketStream, type SocketStreamOptions } from './stream';
 export { constants as socketConstants, Socket, type SocketOptions, type SocketType } from './socket';
 export { waitRead, waitWrite } from './wait';
