@@ -15,3 +15,4 @@ export {
 export { socketStream, type SocketStreamOptions } from './stream';
 export { constants as socketConstants, Socket, type SocketOptions, type SocketType } from './socket';
 export { waitRead, waitWrite } from './wait';
+export { HttpServer, Request, Response, type HttpHandler, type HttpServerOptions } from './http';

@@ -31,3 +31,6 @@ export type {
   ResponseHeadOptions,
 } from './response';
 export { reasonPhrase, responseHasBody, STATUS_REASONS } from './status';
+export { HttpServer, type HttpHandler, type HttpServerOptions } from './server';
+export { Request } from './incoming';
+export { Response } from './outgoing';
