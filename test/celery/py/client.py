@@ -2,7 +2,8 @@
 
 Usage: client.py '<json>' where the JSON is a list of steps, run in order:
   {"send": name, "args": [...], "kwargs": {...}, "options": {...}, "as": key}
-  {"get": key, "timeout": seconds}    -> result or exception details
+                                      -> {id, sent_at}
+  {"get": key, "timeout": seconds}    -> adds the result or exception details
   {"revoke": key}
   {"ping": [node names], "timeout": seconds}
   {"state": key}
@@ -36,17 +37,17 @@ def main():
                               kwargs=step.get('kwargs', {}),
                               **step.get('options', {}))
             sent[step.get('as', str(i))] = r
-            out[step.get('as', str(i))] = {'id': r.id}
+            out[step.get('as', str(i))] = {'id': r.id, 'sent_at': time.time()}
         elif 'get' in step:
             r = sent[step['get']]
             try:
                 value = r.get(timeout=step.get('timeout', 10))
-                out[step['get']] = {'ok': True, 'result': value, 'traceback': None}
+                out[step['get']].update({'ok': True, 'result': value, 'traceback': None})
             except Exception as exc:  # noqa: the test inspects every failure
                 d = describe(exc)
                 d['traceback'] = r.traceback
                 d['state'] = r.state
-                out[step['get']] = d
+                out[step['get']].update(d)
         elif 'revoke' in step:
             app.control.revoke(sent[step['revoke']].id)
         elif 'state' in step:

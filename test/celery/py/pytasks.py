@@ -13,7 +13,7 @@ VISIBILITY = float(os.environ.get('GREENHUB_TEST_VISIBILITY', '3600'))
 
 app = Celery('pytasks', broker=BROKER, backend=BROKER)
 app.conf.update(
-    worker_prefetch_multiplier=1,
+    worker_prefetch_multiplier=int(os.environ.get('GREENHUB_TEST_PREFETCH', '4')),
     task_track_started=True,
     broker_transport_options={'visibility_timeout': VISIBILITY},
     result_expires=3600,
@@ -74,7 +74,6 @@ def request_info(self):
         'origin': r.origin,
         'priority': (r.delivery_info or {}).get('priority'),
         'routing_key': (r.delivery_info or {}).get('routing_key'),
-        'lang': (r.headers or {}).get('lang') if isinstance(r.headers, dict) else None,
     }
 
 
