@@ -8,6 +8,9 @@ Usage: client.py '<json>' where the JSON is a list of steps, run in order:
   {"ping": [node names], "timeout": seconds}
   {"state": key}
   {"sleep": seconds}
+  {"many": name, "count": n, "timeout": seconds}
+                                      -> sends name(i, i) for i < n, then gets all:
+                                         {sent, correct, wrong: [first few]}
 Prints one JSON object: {key or step index: outcome}.
 """
 import json
@@ -33,11 +36,12 @@ def main():
     out = {}
     for i, step in enumerate(steps):
         if 'send' in step:
+            sent_at = time.time()  # before: countdown counts from Celery's app.now() inside send_task
             r = app.send_task(step['send'], args=step.get('args', []),
                               kwargs=step.get('kwargs', {}),
                               **step.get('options', {}))
             sent[step.get('as', str(i))] = r
-            out[step.get('as', str(i))] = {'id': r.id, 'sent_at': time.time()}
+            out[step.get('as', str(i))] = {'id': r.id, 'sent_at': sent_at}
         elif 'get' in step:
             r = sent[step['get']]
             try:
@@ -54,6 +58,14 @@ def main():
             out['state:' + step['state']] = sent[step['state']].state
         elif 'ping' in step:
             out['ping'] = app.control.ping(destination=step['ping'], timeout=step.get('timeout', 1))
+        elif 'many' in step:
+            results = [app.send_task(step['many'], args=[i, i]) for i in range(step['count'])]
+            wrong = []
+            for i, r in enumerate(results):
+                value = r.get(timeout=step.get('timeout', 30))
+                if value != 2 * i:
+                    wrong.append([i, value])
+            out['many'] = {'sent': len(results), 'correct': len(results) - len(wrong), 'wrong': wrong[:5]}
         elif 'sleep' in step:
             time.sleep(step['sleep'])
     print(json.dumps(out, default=str))
