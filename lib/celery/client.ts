@@ -72,18 +72,18 @@ export class AsyncResult<T = unknown> {
   /** Waits for the result; throws the task's exception on failure (see RedisResultBackend.get). */
   get(options?: GetOptions & { propagate?: true }): Promise<T>;
   get(options: GetOptions & { propagate: false }): Promise<T | CeleryException>;
-  get(options: GetOptions = {}): Promise<T | CeleryException> {
+  async get(options: GetOptions = {}): Promise<T | CeleryException> {
     const backend = this.#backend();
     if (options.propagate === false) return backend.get<T>(this.id, { ...options, propagate: false });
     return backend.get<T>(this.id, { ...options, propagate: true });
   }
 
   /** Waits until ready and returns the stored meta. */
-  wait(options: WaitOptions = {}): Promise<TaskMeta> {
+  async wait(options: WaitOptions = {}): Promise<TaskMeta> {
     return this.#backend().waitFor(this.id, options);
   }
 
-  meta(): Promise<TaskMeta> {
+  async meta(): Promise<TaskMeta> {
     return this.#backend().getMeta(this.id);
   }
 
@@ -103,7 +103,7 @@ export class AsyncResult<T = unknown> {
     return this.client.revoke(this.id, options);
   }
 
-  forget(): Promise<void> {
+  async forget(): Promise<void> {
     return this.#backend().forget(this.id);
   }
 }

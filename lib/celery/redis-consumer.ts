@@ -266,7 +266,13 @@ export class RedisConsumer {
     if (!Array.isArray(reply) || reply.length === 0) {
       const popped = await this.#brpop(keys, deadline);
       if (popped === null) return;
-      reply = await RESERVE.run(t.client, [...fixed, ...keys], [now(), room, this.#order.length, popped[1], popped[0]]);
+      try {
+        reply = await RESERVE.run(t.client, [...fixed, ...keys], [now(), room, this.#order.length, popped[1], popped[0]]);
+      } catch (error) {
+        // Not recorded: put it back where it was (the consuming end) rather than lose it.
+        await t.client.rpush(popped[0], popped[1]).catch(() => undefined);
+        throw error;
+      }
     }
     this.#accept(reply as string[]);
   }

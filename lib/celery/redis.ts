@@ -10,6 +10,14 @@
 //     connection accepts only (P)SUBSCRIBE commands.
 // The extra connections are `duplicate()`s of the command connection, so they
 // reach the same server and database.
+//
+// Why ioredis (5.x) rather than node-redis: it is maintained under the Redis
+// organisation and is the most used Node client; every command returns a
+// Promise and is typed; `duplicate()` makes the dedicated blocking and
+// subscriber connections in one call; EVALSHA/EVAL and MULTI are plain
+// methods; concurrent commands on one connection are pipelined without
+// extra API; and it reconnects and re-subscribes by itself. (celery-node
+// used ioredis 4; 5 has bundled TypeScript types.)
 import { createHash } from 'node:crypto';
 
 import Redis, { type RedisOptions } from 'ioredis';

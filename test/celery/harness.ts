@@ -119,6 +119,8 @@ export interface PythonWorkerOptions {
   visibility?: number;
   /** Wait for "ready." (default true). */
   waitReady?: boolean;
+  /** Sync with other workers at start-up (Celery's mingle); off by default for speed. */
+  mingle?: boolean;
 }
 
 /** A Python Celery worker (solo pool; prefetch multiplier 4: with 1, kombu 5.2 picks up messages seconds late) on the test Redis. */
@@ -128,7 +130,8 @@ export async function startPythonWorker(url: string, options: PythonWorkerOption
     '-P', 'solo', '-c', '1',
     '-n', options.name ?? 'py@test',
     '-Q', (options.queues ?? ['celery']).join(','),
-    '--without-mingle', '--without-gossip', '--without-heartbeat',
+    ...(options.mingle ? [] : ['--without-mingle']),
+    '--without-gossip', '--without-heartbeat',
     '-l', 'info',
   ];
   const env = { ...process.env, GREENHUB_TEST_BROKER: url, GREENHUB_TEST_VISIBILITY: String(options.visibility ?? 3600) };

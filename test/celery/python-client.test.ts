@@ -4,6 +4,7 @@
 // with plain promises; the greenlet worker will replace it.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 
 import Redis from 'ioredis';
@@ -14,6 +15,8 @@ import {
   decodeTaskMessage,
   RedisResultBackend,
   RedisTransport,
+  TaskRevokedError,
+  type RevokedSet,
   type TaskRequest,
 } from '../../lib/celery';
 import { delay, ROOT } from '../helpers';
@@ -34,6 +37,8 @@ interface MiniWorker {
   runs: Map<string, number>;
   /** Requests that arrived marked redelivered. */
   redelivered: Set<string>;
+  /** The revoked ids its control listener keeps. */
+  revoked: RevokedSet;
   stop(): Promise<void>;
 }
 
@@ -72,7 +77,13 @@ async function startMiniWorker(
   const queues = options.queues ?? ['celery'];
   for (const q of queues) await transport.declareQueue(q);
   const consumer = transport.consume({ queues, prefetch: options.prefetch ?? 20 });
-  const worker: MiniWorker = { rejected: [], runs: new Map(), redelivered: new Set(), stop: async () => undefined };
+  const worker: MiniWorker = {
+    rejected: [],
+    runs: new Map(),
+    redelivered: new Set(),
+    revoked: control.revoked,
+    stop: async () => undefined,
+  };
   const inflight = new Set<Promise<void>>();
   let running = true;
 
@@ -251,6 +262,21 @@ describe('celery interop: Python client -> greenhub consumer', function () {
   it('app.control.ping() gets a pong from greenhub', async () => {
     const out = await py([{ ping: ['greenhub@test'], timeout: 1 }]);
     assert.deepEqual(out.ping, [{ 'greenhub@test': { ok: 'pong' } }]);
+  });
+
+  it('a Python worker starting up takes greenhub\'s revoked ids (mingle: hello)', async () => {
+    const id = randomUUID();
+    worker.revoked.add(id);
+    const python = await startPythonWorker(server.url, { queues: ['pyq2'], name: 'mingler@test', mingle: true });
+    const app = new CeleryClient({ broker: server.url });
+    try {
+      assert.match(python.output(), /mingle: sync with 1 nodes/);
+      const r = await app.sendTask('pytasks.mul', [1, 2], {}, { id, queue: 'pyq2' });
+      await assert.rejects(r.get({ timeout: 10 }), TaskRevokedError);
+    } finally {
+      await app.close();
+      await python.stop();
+    }
   });
 
   it('rejects undecodable, foreign-serializer and unknown-task messages with a reason, and keeps going', async () => {
