@@ -25,7 +25,7 @@ import type Redis from 'ioredis';
 import { invalidArgType, invalidArgValue, outOfRange } from '../loop/errors';
 import { parsePayload, type KombuPayload, type RejectReason } from './payload';
 import { LuaScript } from './redis';
-import type { RedisTransport } from './redis-transport';
+import type { RedisTransport, RestoreExpiredOptions } from './redis-transport';
 
 export type QueueOrder = 'round_robin' | 'priority' | 'sorted';
 
@@ -252,7 +252,7 @@ export class RedisConsumer {
     const t = this.transport;
     const keys: string[] = [];
     for (const step of t.prioritySteps) {
-      for (const q of this.#order) keys.push(t.key(step ? `${q}\x06\x16${step}` : q));
+      for (const q of this.#order) keys.push(t.key(t.queueName(q, step)));
     }
     return keys;
   }
@@ -341,6 +341,14 @@ export class RedisConsumer {
   async reject(tag: string, requeue = false): Promise<void> {
     await this.transport.reject(tag, requeue);
     this.#release(tag);
+  }
+
+  /**
+   * Restores every message (any consumer's) held past the visibility
+   * timeout: RedisTransport.restoreExpired. Call at start and periodically.
+   */
+  restoreExpired(options: RestoreExpiredOptions = {}): Promise<number> {
+    return this.transport.restoreExpired(options);
   }
 
   /** Resets the visibility clock of every message this consumer holds (see RedisTransport.touch). */

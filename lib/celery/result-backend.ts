@@ -149,6 +149,12 @@ export function exceptionOf(meta: TaskMeta): CeleryException | null {
 
 type Listener = (meta: TaskMeta) => void;
 
+/** The listeners of one channel, and the SUBSCRIBE every one of them must await. */
+interface Channel {
+  listeners: Set<Listener>;
+  subscribed: Promise<unknown>;
+}
+
 export class RedisResultBackend {
   readonly client: Redis;
   readonly expires: number | null;
@@ -158,7 +164,7 @@ export class RedisResultBackend {
   #owned: boolean;
   #closed = false;
   #subscriber: Redis | null = null;
-  #listeners = new Map<string, Set<Listener>>();
+  #channels = new Map<string, Channel>();
 
   constructor(connection: RedisTarget, options: RedisResultBackendOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -273,24 +279,29 @@ export class RedisResultBackend {
     this.#check();
     const channel = this.keyFor(taskId);
     const subscriber = this.#subscriberConnection();
-    let set = this.#listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(channel, set);
-      await subscriber.subscribe(channel);
+    let entry = this.#channels.get(channel);
+    if (!entry) {
+      entry = { listeners: new Set(), subscribed: subscriber.subscribe(channel) };
+      this.#channels.set(channel, entry);
     }
-    set.add(listener);
+    entry.listeners.add(listener);
+    const release = async () => {
+      const current = this.#channels.get(channel);
+      if (current !== entry || !current.listeners.delete(listener) || current.listeners.size > 0) return;
+      this.#channels.delete(channel);
+      if (this.#subscriber && this.#subscriber.status === 'ready') await this.#subscriber.unsubscribe(channel).catch(() => undefined);
+    };
+    try {
+      await entry.subscribed;
+    } catch (error) {
+      await release();
+      throw error;
+    }
     let done = false;
     return async () => {
       if (done) return;
       done = true;
-      const current = this.#listeners.get(channel);
-      if (!current) return;
-      current.delete(listener);
-      if (current.size === 0) {
-        this.#listeners.delete(channel);
-        if (this.#subscriber && this.#subscriber.status === 'ready') await this.#subscriber.unsubscribe(channel).catch(() => undefined);
-      }
+      await release();
     };
   }
 
@@ -298,10 +309,10 @@ export class RedisResultBackend {
     if (this.#subscriber === null) {
       const subscriber = this.client.duplicate();
       subscriber.on('message', (channel: string, text: string) => {
-        const set = this.#listeners.get(channel);
-        if (!set) return;
+        const entry = this.#channels.get(channel);
+        if (!entry) return;
         const meta = parseMeta(channel.slice(this.keyPrefix.length), text);
-        for (const listener of [...set]) {
+        for (const listener of [...entry.listeners]) {
           try {
             listener(meta);
           } catch (error) {
@@ -388,7 +399,7 @@ export class RedisResultBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listeners.clear();
+    this.#channels.clear();
     if (this.#subscriber) await closeRedis(this.#subscriber);
     if (this.#owned) await closeRedis(this.client);
   }

@@ -155,7 +155,7 @@ describe('celery.redis-transport (Kombu semantics)', function () {
     await send(['lost']);
     const c = transport.consume({ queues: ['celery'] });
     const m = message(await c.reserve(1));
-    assert.equal(await transport.restoreExpired(), 0, 'not expired yet');
+    assert.equal(await c.restoreExpired(), 0, 'not expired yet');
     // Another process holds the lock: nothing happens.
     await redis.set('unacked_mutex', 'someone', 'PX', 5000);
     assert.equal(await transport.restoreExpired({ now: Date.now() / 1000 + 10 }), 0);
@@ -209,7 +209,7 @@ describe('celery.redis-transport (Kombu semantics)', function () {
     const started = Date.now();
     await idle.close();
     assert.equal(await pending, null);
-    assert.ok(Date.now() - started < 500, 'BRPOP was unblocked');
+    assert.ok(Date.now() - started < 900, 'BRPOP was unblocked, not left to its 1 s timeout');
     await c.close();
     assert.equal(await redis.hlen('unacked'), 0);
     assert.equal(await transport.queueSize('celery'), 3);
