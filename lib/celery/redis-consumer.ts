@@ -144,6 +144,7 @@ export class RedisConsumer {
   #closed = false;
   #onClose: () => void;
 
+  /** Made by RedisTransport.consume(), which passes `onClose` to forget the consumer once closed. */
   constructor(transport: RedisTransport, options: ConsumerOptions, onClose: () => void) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const { queues } = options;
