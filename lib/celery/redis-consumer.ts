@@ -232,15 +232,18 @@ export class RedisConsumer {
     if (Date.now() >= deadline) return Promise.resolve(0);
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const wake = () => {
-        const r = this.#closed ? 0 : this.#room();
-        if (r === 0 && !this.#closed && Date.now() < deadline) return;
+      const finish = () => {
         this.#roomWaiters.delete(wake);
         if (timer) clearTimeout(timer);
-        resolve(r);
+        resolve(this.#closed ? 0 : this.#room());
+      };
+      const wake = () => {
+        if (this.#closed || this.#room() > 0) finish();
       };
       this.#roomWaiters.add(wake);
-      if (deadline !== Infinity) timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
+      // The timer itself means "deadline reached": a timer may fire a little
+      // before Date.now() reaches the deadline, so never compare clocks here.
+      if (deadline !== Infinity) timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
     });
   }
 
