@@ -11,6 +11,7 @@
         "native/backend.cc",
         "native/errors.cc",
         "native/loop.cc",
+        "native/monitor/watchdog.cc",
         "native/watcher.cc",
         "native/watchers/async.cc",
         "native/watchers/child.cc",

@@ -6,6 +6,7 @@
 #include "binding.h"
 #include "errors.h"
 #include "loop.h"
+#include "monitor/watchdog.h"
 #include "syscalls/syscalls.h"
 #include "watchers/async.h"
 #include "watchers/periodic.h"
@@ -18,16 +19,21 @@ namespace {
 // exit, worker thread end) every loop closes its handles first.
 struct Addon {
   std::vector<std::unique_ptr<Loop>> loops;
+  MonitorState monitor;
   napi_async_cleanup_hook_handle cleanup = nullptr;
   size_t closing = 0;
 };
 
 void OnEnvironmentCleanup(napi_async_cleanup_hook_handle handle, void* data) {
   Addon* addon = static_cast<Addon*>(data);
-  addon->closing = addon->loops.size() + 1;
+  Watchdog* watchdog = addon->monitor.watchdog;
+  addon->monitor.watchdog = nullptr;
+  addon->closing = addon->loops.size() + (watchdog != nullptr ? 1 : 0) + 1;
   auto one_closed = [addon, handle]() {
     if (--addon->closing == 0) napi_remove_async_cleanup_hook(handle);
   };
+  // The watchdog's thread is joined before any loop goes.
+  if (watchdog != nullptr) watchdog->Close(one_closed);
   for (auto& loop : addon->loops) loop->Close(one_closed);
   one_closed();
 }
@@ -88,6 +94,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   backends.Set(1u, Napi::String::New(env, "ev"));
 #endif
   exports.Set("backends", backends);
+  BindMonitor(exports, &addon->monitor);
   Napi::Object syscalls = Napi::Object::New(env);
   BindFdSyscalls(syscalls);
   BindSocketSyscalls(syscalls);

@@ -80,6 +80,12 @@ export interface Addon {
   asyncSend(token: number): boolean;
   periodicNext(offset: number, interval: number, now: number): number;
   wallClock(): number;
+  /** Starts this thread's blocking watchdog (native/monitor/watchdog.h); returns the slots it shares. */
+  monitorStart(maxBlockingMs: number, asyncToken: number, captureStacks: boolean): Int32Array;
+  /** Stops it; false when none ran. */
+  monitorStop(): boolean;
+  /** The unreported block: [culprit ident, blocked ms, stack], or null. */
+  monitorTake(): [number, number, string] | null;
   readonly backends: readonly string[];
   readonly syscalls: NativeSyscalls;
 }
