@@ -12,6 +12,7 @@ import { GreenletExit, InvalidSwitchError } from './errors';
 import { describeWait, getHub, type Hub, type PromiseWaiter } from './hub';
 import { Linkable, waitOn, type LinkTarget, type TimeoutArg } from './linkable';
 import { isIterator, isThenable, SUSPEND, type Operation, type Task } from './operation';
+import { captureSpawnSite, formatSpawnSite, spawnSites, type SpawnSite } from './spawn-site';
 import { awaitable, completed } from './task';
 import { Timeout, validateTimeoutArg } from './timeout';
 import { untilOperation } from './until';
@@ -126,6 +127,7 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
   private _result: unknown = undefined;
   private _ident = 0;
   private _name: string | null = null;
+  private _spawnSite: SpawnSite | string | null = spawnSites.enabled ? captureSpawnSite() : null;
 
   constructor(fn?: ((...args: never[]) => Operation<T> | PromiseLike<T> | T) | null, ...args: unknown[]);
   constructor(fn?: ((...args: never[]) => unknown) | null, ...args: unknown[]) {
@@ -175,6 +177,20 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
   get minimalIdent(): number {
     if (this._ident === 0) this._ident = this.hub._allocIdent();
     return this._ident;
+  }
+
+  /** @internal The ident if one was given out, else 0 (never allocates). */
+  _peekIdent(): number {
+    return this._ident;
+  }
+
+  /**
+   * Where the greenlet was created (the caller's stack frames), recorded
+   * only while the monitor runs or GREENHUB_SPAWN_SITES=1; null otherwise.
+   */
+  get spawnSite(): string | null {
+    if (this._spawnSite !== null && typeof this._spawnSite === 'object') this._spawnSite = formatSpawnSite(this._spawnSite);
+    return this._spawnSite;
   }
 
   /** Scheduled or running (gevent's bool(greenlet)). */
@@ -355,10 +371,12 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     return this.toString();
   }
 
-  /** @internal One line for dump() and LoopExit. */
+  /** @internal One line for dump() and LoopExit (with the spawning frame when recorded). */
   _describe(): string {
     const waiting = this._waitingOn !== null ? `, waiting on ${describeWait(this._waitingOn)}` : '';
-    return `${this.toString()}${waiting}`;
+    const site = this.spawnSite;
+    const spawned = site !== null ? `, spawned ${site.split('\n')[0].trim()}` : '';
+    return `${this.toString()}${waiting}${spawned}`;
   }
 
   /** @internal How others describe waiting on this greenlet. */
@@ -423,15 +441,15 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     const args = this._args ?? [];
     this._args = null;
     let result: unknown;
-    hub._running = this;
+    hub._switchIn(this);
     try {
       result = body !== null ? body.apply(this, args) : this._run(...args);
     } catch (error) {
-      hub._running = null;
+      hub._switchOut(this, null);
       this._finish(true, error);
       return;
     }
-    hub._running = null;
+    hub._switchOut(this, null);
     if (isIterator(result)) {
       this._gen = result;
     } else if (isThenable(result)) {
@@ -449,7 +467,7 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     const gen = this._gen as Iterator<unknown, unknown, unknown>;
     this._waitingOn = null;
     const outer = hub._running;
-    hub._running = this;
+    hub._switchIn(this);
     let step: IteratorResult<unknown, unknown>;
     try {
       for (;;) {
@@ -464,11 +482,11 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
         );
       }
     } catch (error) {
-      hub._running = outer;
+      hub._switchOut(this, outer);
       this._finish(true, error);
       return;
     }
-    hub._running = outer;
+    hub._switchOut(this, outer);
     if (step.done === true) this._finish(false, step.value);
   }
 

@@ -3,11 +3,24 @@
 // whoever waits on something nothing can wake.
 import * as util from 'node:util';
 
+import { invalidArgType, invalidArgValue } from '../loop/errors';
 import { defaultLoop, type Loop } from '../loop/loop';
 import type { Watcher } from '../loop/watcher';
 import { BlockingSwitchOutError, ConcurrentObjectUseError, GreenletExit, LoopExit } from './errors';
 import type { Greenlet } from './greenlet';
+import { Monitor, monitorOptionsFromEnv, WATCH_BLOCKED, WATCH_RUNNING, WATCH_SWITCHES, type MonitorOptions } from './monitor';
 import { SUSPEND, type Operation } from './operation';
+
+/** What the default handleError does after printing: go on, or exit(1) as an uncaught exception would. */
+export type ErrorPolicy = 'print' | 'exit';
+
+/** An error class, for hub.expectedErrors. */
+export type ErrorClass = abstract new (...args: never[]) => unknown;
+
+export interface DumpOptions {
+  /** List at most this many greenlets (default: all). */
+  limit?: number;
+}
 
 /** @internal Something that waits from plain async code and hears LoopExit. */
 export interface PromiseWaiter {
@@ -56,6 +69,11 @@ export class Hub {
   _liveHead: Greenlet | null = null;
   /** @internal */
   _liveCount = 0;
+  /** @internal The monitor's shared counters (see monitor.ts); null while no monitor runs. */
+  _watch: Int32Array | null = null;
+  private _monitor: Monitor | null = null;
+  private _expectedErrors: readonly ErrorClass[] = Object.freeze([]);
+  private _errorPolicy: ErrorPolicy = 'print';
   private readonly _freeIdents: number[] = [];
   private _nextIdent = 1;
 
@@ -72,8 +90,94 @@ export class Hub {
    * errors elsewhere; an error thrown by it is printed, never fatal.
    */
   handleError(context: unknown, error: unknown): void {
-    if (error instanceof GreenletExit) return;
+    if (error instanceof GreenletExit || this._isExpected(error)) return;
     this.printException(context, error);
+    if (this._errorPolicy === 'exit') {
+      // Like an uncaught exception: printed, then the process ends with 1.
+      process.exit(1);
+    }
+  }
+
+  /**
+   * Error classes whose failures handleError neither prints nor counts
+   * under errorPolicy: a greenlet failing with one still stores it
+   * (exception, get()), silently. Assign a new list to change it.
+   */
+  get expectedErrors(): readonly ErrorClass[] {
+    return this._expectedErrors;
+  }
+
+  set expectedErrors(classes: readonly ErrorClass[]) {
+    if (!Array.isArray(classes)) throw invalidArgType('expectedErrors', 'an array of error classes', classes);
+    classes.forEach((cls: unknown, i) => {
+      if (typeof cls !== 'function' || typeof (cls as { prototype?: unknown }).prototype !== 'object') {
+        throw invalidArgType(`expectedErrors[${i}]`, 'a class (a constructor function)', cls);
+      }
+    });
+    this._expectedErrors = Object.freeze([...classes]);
+  }
+
+  /**
+   * What the default handleError does with an unexpected error: 'print'
+   * (the default: print and go on, as gevent does) or 'exit' (print, then
+   * process.exit(1), as an uncaught exception would).
+   */
+  get errorPolicy(): ErrorPolicy {
+    return this._errorPolicy;
+  }
+
+  set errorPolicy(policy: ErrorPolicy) {
+    if (policy !== 'print' && policy !== 'exit') throw invalidArgValue('errorPolicy', "must be 'print' or 'exit'", policy);
+    this._errorPolicy = policy;
+  }
+
+  private _isExpected(error: unknown): boolean {
+    for (const cls of this._expectedErrors) if (error instanceof cls) return true;
+    return false;
+  }
+
+  /**
+   * Starts the blocking monitor: a native thread that notices when the
+   * event loop has not turned for `maxBlockingTime` seconds; the hub then
+   * reports which greenlet ran, for how long and where it was spawned (see
+   * Monitor). Off by default (GREENHUB_MONITOR=1 starts it with the hub).
+   * Called again, it applies the new options to the running monitor.
+   */
+  startMonitor(options: MonitorOptions = {}): Monitor {
+    if (this._monitor === null) this._monitor = new Monitor(this, options);
+    else this._monitor._configure(options);
+    return this._monitor;
+  }
+
+  /** Stops the monitor's thread (a no-op when none runs). */
+  stopMonitor(): void {
+    this._monitor?.stop();
+  }
+
+  /** The running monitor, or null. */
+  get monitor(): Monitor | null {
+    return this._monitor !== null && this._monitor.running ? this._monitor : null;
+  }
+
+  /** @internal A greenlet starts running (the only places are Greenlet._begin and _resume). */
+  _switchIn(greenlet: Greenlet): void {
+    this._running = greenlet;
+    const watch = this._watch;
+    if (watch !== null) {
+      watch[WATCH_SWITCHES]++;
+      watch[WATCH_RUNNING] = greenlet.minimalIdent;
+    }
+  }
+
+  /** @internal `greenlet` switched out (blocked, ended or failed); `outer` runs on. */
+  _switchOut(greenlet: Greenlet, outer: Greenlet | null): void {
+    this._running = outer;
+    const watch = this._watch;
+    if (watch !== null) {
+      watch[WATCH_SWITCHES]++;
+      watch[WATCH_RUNNING] = outer === null ? 0 : outer.minimalIdent;
+      if (watch[WATCH_BLOCKED] !== 0) (this._monitor as Monitor)._switchedOut(greenlet);
+    }
   }
 
   /** Writes the error, its stack and what failed to exceptionStream. */
@@ -140,10 +244,35 @@ export class Hub {
     return list.reverse();
   }
 
-  /** Lines describing every live greenlet: name, state, what it waits on. */
-  dump(): string {
-    const lines = [`${this.name}: ${this._liveCount} greenlet(s), loop backend ${this.loop.backend}`];
-    for (const greenlet of this.liveGreenlets()) lines.push(`  ${greenlet._describe()}`);
+  /**
+   * The hub's state in lines: what can still wake anyone (ref'd watchers,
+   * queued callbacks, pending promises), the monitor, and every live
+   * greenlet with its state, what it waits on and (when recorded) where it
+   * was spawned.
+   */
+  dump(options: DumpOptions = {}): string {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    const limit = options.limit ?? Infinity;
+    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 0)) {
+      throw invalidArgValue('options.limit', 'must be an integer >= 0', limit);
+    }
+    const monitor = this.monitor;
+    const lines = [
+      `${this.name}: ${this._liveCount} greenlet(s), loop backend ${this.loop.backend}` +
+        (this.loop.closed ? ' (closed)' : `, ${this.loop._refActive} ref'd watcher(s) active`) +
+        `, callbacks queued: ${this.loop._hasQueued ? 'yes' : 'no'}, promises awaited: ${this._pendingPromises}`,
+      monitor !== null
+        ? `monitor: on, maxBlockingTime ${monitor.maxBlockingTime} s, ${monitor.reportCount} report(s)`
+        : 'monitor: off',
+    ];
+    let listed = 0;
+    for (const greenlet of this.liveGreenlets()) {
+      if (listed++ === limit) {
+        lines.push(`  ... and ${this._liveCount - limit} more`);
+        break;
+      }
+      lines.push(`  ${greenlet._describe()}`);
+    }
     return lines.join('\n');
   }
 
@@ -201,9 +330,19 @@ function* hubWait(hub: Hub, watcher: Watcher): Operation<number> {
 
 let hubInstance: Hub | undefined;
 
-/** This thread's hub, created on first use. */
+/**
+ * This thread's hub, created on first use. GREENHUB_MONITOR=1 starts its
+ * monitor (GREENHUB_MAX_BLOCKING_TIME: the threshold in seconds).
+ */
 export function getHub(): Hub {
-  if (hubInstance === undefined || hubInstance.loop.closed) hubInstance = new Hub();
+  if (hubInstance === undefined || hubInstance.loop.closed) {
+    const monitor = monitorOptionsFromEnv(process.env);
+    const previous = hubInstance;
+    hubInstance = new Hub();
+    // A closed loop's hub may still hold this thread's watchdog.
+    previous?.stopMonitor();
+    if (monitor !== undefined) hubInstance.startMonitor(monitor);
+  }
   return hubInstance;
 }
 

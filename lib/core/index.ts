@@ -15,7 +15,7 @@ export {
   type LinkCallback,
   type ResultReceiver,
 } from './greenlet';
-export { getCurrent, getHub, Hub } from './hub';
+export { getCurrent, getHub, Hub, type DumpOptions, type ErrorClass, type ErrorPolicy } from './hub';
 export { Linkable, type TimeoutArg } from './linkable';
 export type { Operation, Suspend, Task } from './operation';
 export { idle, sleep, yieldNow, type SleepOptions } from './sleep';
@@ -33,3 +33,5 @@ export {
   type Waitable,
   type WaitOptions,
 } from './wait';
+export { BlockingReport, Monitor, type MonitorOptions } from './monitor';
+export { assertSwitches, FailedToSwitchError, type SwitchesBody } from './switches';

@@ -39,6 +39,14 @@ function* untilGenerator<T>(hub: Hub, promise: PromiseLike<T> | T): Generator<Su
   greenlet._waitingOn = wait;
   try {
     yield SUSPEND;
+    // Only the hub resumes a waiting greenlet, and only once it settled;
+    // anything else drove this iterator by hand (spread, Array.from).
+    if (!wait.settled) {
+      throw Object.assign(
+        new TypeError('a promise wait was resumed before the promise settled: only yield* it inside a greenlet'),
+        { code: 'ERR_INVALID_STATE' },
+      );
+    }
   } finally {
     if (wait.counted) {
       // Abandoned (killed, timed out) before the promise settled.
