@@ -2,3 +2,4 @@
 export * from './loop';
 export * from './core';
 export * from './io';
+export * as monkey from './monkey';
