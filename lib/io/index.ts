@@ -16,3 +16,4 @@ export { socketStream, type SocketStreamOptions } from './stream';
 export { constants as socketConstants, Socket, type SocketOptions, type SocketType } from './socket';
 export { waitRead, waitWrite } from './wait';
 export { HttpServer, Request, Response, type HttpHandler, type HttpServerOptions } from './http';
+export { BackdoorServer, type BackdoorListener, type BackdoorOptions } from './backdoor';
