@@ -140,7 +140,8 @@ export class BackdoorServer extends StreamServer {
 function defaultBanner(): string {
   return (
     `greenhub backdoor into ${process.title} (pid ${process.pid}, Node ${process.version}).\n` +
-    'Helpers: hub, greenlets(), dump(), greenhub, quit(). `await` works for greenhub operations.'
+    'Helpers: hub, greenlets(), dump(), greenhub, quit(). `await` works for greenhub operations.\n' +
+    "globalThis is this session's own; require() and process are the process's."
   );
 }
 
