@@ -2,7 +2,9 @@
 // callbacks run FIFO after the loop polled for I/O (a check watcher), one
 // batch per loop iteration (an immediate queued by an immediate runs on the
 // next one), and while any are queued the poll does not block (an idle
-// watcher, as Node itself does it).
+// watcher, as Node itself does it). Each immediate is an async resource,
+// so its callback runs in the async context of the code that set it.
+import { AsyncResource } from 'node:async_hooks';
 import * as util from 'node:util';
 
 import { getHub } from '../core/hub';
@@ -93,6 +95,7 @@ export class GreenImmediate {
   private readonly _args: unknown[] | undefined;
   private readonly _queue: ImmediateQueue;
   private _refed = true;
+  private readonly _resource = new AsyncResource('Immediate', { requireManualDestroy: true });
 
   /** @internal */
   constructor(queue: ImmediateQueue, callback: ImmediateCallback, args: unknown[] | undefined) {
@@ -152,11 +155,12 @@ export class GreenImmediate {
     this._callback = null;
     this._queue.removed(this);
     try {
-      if (this._args === undefined) callback.call(this);
-      else callback.apply(this, this._args);
+      if (this._args === undefined) this._resource.runInAsyncScope(callback, this);
+      else this._resource.runInAsyncScope(callback, this, ...this._args);
     } catch (error) {
       throwUncaught(error);
     }
+    this._resource.emitDestroy();
   }
 
   /** @internal clearImmediate(). */
@@ -164,6 +168,7 @@ export class GreenImmediate {
     if (this._callback === null) return;
     this._callback = null;
     this._queue.removed(this);
+    this._resource.emitDestroy();
   }
 }
 

@@ -3,7 +3,10 @@
 // a ref'd watcher the hub counts before raising LoopExit, and runs its
 // callback as a loop callback (never in a greenlet). The returned object
 // behaves as Node's Timeout: ref/unref/hasRef/refresh/close, a numeric id
-// from Symbol.toPrimitive that clearTimeout accepts, Symbol.dispose.
+// from Symbol.toPrimitive that clearTimeout accepts, Symbol.dispose; and,
+// as Node's timers are, it is an async resource: the callback runs in the
+// async context (AsyncLocalStorage stores) of the code that set it.
+import { AsyncResource } from 'node:async_hooks';
 import * as util from 'node:util';
 
 import { getHub } from '../core/hub';
@@ -57,6 +60,7 @@ export class GreenTimeout {
   private _watcher: TimerWatcher | null = null;
   private _refed = true;
   private _id = 0;
+  private _resource: AsyncResource | null = new AsyncResource('Timeout', { requireManualDestroy: true });
 
   /** @internal */
   constructor(loop: Loop, callback: TimerCallback, delay: number, args: unknown[] | undefined, repeat: boolean) {
@@ -145,8 +149,9 @@ export class GreenTimeout {
       this._watcher = null;
     }
     try {
-      if (this._args === undefined) callback.call(this);
-      else callback.apply(this, this._args);
+      const resource = this._resource as AsyncResource;
+      if (this._args === undefined) resource.runInAsyncScope(callback, this);
+      else resource.runInAsyncScope(callback, this, ...this._args);
     } catch (error) {
       throwUncaught(error);
     }
@@ -163,6 +168,9 @@ export class GreenTimeout {
     this._watcher?.close();
     this._watcher = null;
     this._forgetId();
+    // A fired timer can still be refresh()ed, so only a cleared one ends its resource.
+    this._resource?.emitDestroy();
+    this._resource = null;
   }
 
   private _arm(): void {

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as util from 'node:util';
 import nodeTimers = require('node:timers');
 import timersPromises = require('node:timers/promises');
@@ -65,19 +66,19 @@ describe('monkey: timers', () => {
 
   it('warns as Node does when a delay does not fit in 32 bits, and fires after 1 ms', async () => {
     monkey.patch('timers');
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error): void => {
+    const warnings: unknown[][] = [];
+    const emitWarning = process.emitWarning;
+    process.emitWarning = ((...warning: unknown[]) => {
       warnings.push(warning);
-    };
-    process.on('warning', onWarning);
+    }) as typeof process.emitWarning;
     try {
       let fired = false;
       setTimeout(() => (fired = true), 2 ** 31);
       await nodeDelay(30);
       assert.equal(fired, true);
-      assert.equal(warnings[0]?.name, 'TimeoutOverflowWarning');
+      assert.deepEqual(warnings, [['2147483648 does not fit into a 32-bit signed integer.\nTimeout duration was set to 1.', 'TimeoutOverflowWarning']]);
     } finally {
-      process.off('warning', onWarning);
+      process.emitWarning = emitWarning;
     }
   });
 
@@ -332,6 +333,27 @@ describe('monkey: timers', () => {
       await unrefd;
       assert.equal(getHub().loop.closed, false);
     });
+  });
+
+  it("callbacks run in the async context of the code that set them, as Node's do", async () => {
+    monkey.patch('timers');
+    const als = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    await new Promise<void>((resolve) => {
+      als.run('timeout', () => setTimeout(() => seen.push(als.getStore()), 1));
+      als.run('interval', () => {
+        const interval = setInterval(() => {
+          seen.push(als.getStore());
+          clearInterval(interval);
+        }, 1);
+      });
+      als.run('immediate', () => setImmediate(() => seen.push(als.getStore())));
+      setTimeout(() => {
+        seen.push(als.getStore());
+        resolve();
+      }, 20);
+    });
+    assert.deepEqual(seen.sort(), ['immediate', 'interval', 'timeout', undefined]);
   });
 
   it('timers made in a greenlet run as loop callbacks, not in the greenlet', async () => {
