@@ -140,13 +140,14 @@ describe('monkey: promises', () => {
   });
 
   it('what the patch changes is visible, and unpatch removes it', () => {
-    monkey.patch('promises');
     const promise = Promise.resolve('x');
+    const inspected = util.inspect(promise);
+    monkey.patch('promises');
     assert.equal(Symbol.iterator in promise, true);
     assert.deepEqual(Object.keys(promise), []);
     assert.equal(Object.getOwnPropertyDescriptor(Promise.prototype, Symbol.iterator)?.enumerable, false);
     // inspect and Promise.all are not confused by it.
-    assert.equal(util.inspect(promise), "Promise { 'x' }");
+    assert.equal(util.inspect(promise), inspected);
     monkey.unpatch('promises');
     assert.equal(Symbol.iterator in promise, false);
     assert.equal(Object.getOwnPropertyDescriptor(Promise.prototype, Symbol.iterator), undefined);
