@@ -3,9 +3,11 @@
 //
 // 1. The echo benchmark with the monitor off and on (GREENHUB_MONITOR=1),
 //    alternating in one run: the server pinned to CPU 0, echo_load to CPU 1.
-// 2. CPU time per greenlet switch and per spawn + join, with the monitor
-//    off and on (with and without spawn sites) and with the context monkey
-//    patch, alternating in one process.
+// 2. CPU time per greenlet switch, per spawn + join and per echo round trip
+//    (client and server greenlets in one process), with the monitor off and
+//    on (with and without spawn sites) and with the context monkey patch,
+//    alternating in one process: differences of a few percent show here,
+//    where the two-process echo's rounds scatter by ±10% or more.
 //
 //   node bench/monitor.js [--rounds N] [--seconds S] [--connections C] [--size B] [--skip-echo] [--skip-micro]
 //
@@ -156,6 +158,54 @@ function microChild() {
     yield* joinAll(gs);
     return SPAWNS;
   }
+  // An echo round trip over loopback TCP, client and server greenlets in
+  // this process: the echo benchmark's path, measured without the noise of
+  // a second process.
+  const { Socket } = greenhub;
+  const ROUND_TRIPS = 20_000;
+  const PAIRS = 20;
+  let listener = null;
+  function* echoServer(conn) {
+    const buffer = Buffer.allocUnsafe(4096);
+    try {
+      for (;;) {
+        const n = yield* conn.recvInto(buffer);
+        if (n === 0) return;
+        yield* conn.sendall(buffer.subarray(0, n));
+      }
+    } finally {
+      conn.close();
+    }
+  }
+  function* echoClient(conn, count) {
+    const message = Buffer.alloc(64, 1);
+    const buffer = Buffer.allocUnsafe(4096);
+    try {
+      for (let i = 0; i < count; i++) {
+        yield* conn.sendall(message);
+        let got = 0;
+        while (got < message.length) got += yield* conn.recvInto(buffer);
+      }
+    } finally {
+      conn.close();
+    }
+  }
+  function* echo() {
+    if (listener === null) {
+      listener = new Socket();
+      listener.bind(['127.0.0.1', 0]);
+      listener.listen(128);
+    }
+    const pairs = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const client = new Socket();
+      yield* client.connect(listener.getsockname());
+      const [server] = yield* listener.accept();
+      pairs.push([client, server]);
+    }
+    yield* joinAll(pairs.flatMap(([client, server]) => [spawn(echoServer, server), spawn(echoClient, client, ROUND_TRIPS / PAIRS)]));
+    return ROUND_TRIPS;
+  }
   const settings = {
     off: () => {
       hub.stopMonitor();
@@ -165,7 +215,7 @@ function microChild() {
     'monitor, no spawn sites': () => hub.startMonitor({ printReports: false, spawnSites: false }),
     context: () => monkey.patch('context'),
   };
-  const workloads = { switches, spawns };
+  const workloads = { switches, spawns, echo };
   const samples = {};
   return run(function* () {
     for (let trial = 0; trial < rounds * 2; trial++) {
@@ -184,6 +234,7 @@ function microChild() {
       }
     }
     settings.off();
+    listener?.close();
     return samples;
   });
 }
@@ -196,7 +247,7 @@ function micro() {
   for (const [workload, bySetting] of Object.entries(samples)) {
     const base = median(bySetting.off);
     rows.push([
-      workload === 'switches' ? 'greenlet switch (sleep(0))' : 'spawn + join',
+      { switches: 'greenlet switch (sleep(0))', spawns: 'spawn + join', echo: 'echo round trip, 64 B, loopback TCP' }[workload],
       ...names.map((name) => {
         const m = median(bySetting[name]);
         return name === 'off' ? `${m.toFixed(0)} ns` : `${m.toFixed(0)} ns (${m >= base ? '+' : ''}${(((m - base) / base) * 100).toFixed(1)}%)`;
