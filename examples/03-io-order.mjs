@@ -28,7 +28,7 @@ export async function main() {
     }
   }
 
-  const greenlets = [50, 10, 40, 20, 30].map((delay, i) => spawn(ask, i + 1, delay));
+  const greenlets = [250, 50, 200, 100, 150].map((delay, i) => spawn(ask, i + 1, delay));
   const finished = await joinAll(greenlets, { timeout: 5 });
   console.log(`started 1 2 3 4 5, finished ${finished.map((g) => g.value).join(' ')}`);
   await server.stop();
