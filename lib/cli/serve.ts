@@ -4,6 +4,9 @@
 import { parseArgs } from 'node:util';
 
 import { serve, type ServeOptions } from '../scale/prefork';
+import { UsageError } from './usage';
+
+export { UsageError };
 
 export const USAGE = `usage: greenhub serve <module> [options]
 
@@ -33,14 +36,6 @@ function number(name: string, text: string | undefined): number | undefined {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new UsageError(`--${name} takes a number >= 0, not ${JSON.stringify(text)}`);
   return value;
-}
-
-export class UsageError extends Error {
-  readonly code = 'ERR_USAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 /** The command line as serve() arguments; throws UsageError. */
