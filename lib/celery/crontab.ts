@@ -198,6 +198,11 @@ export function crontab(options: CrontabOptions = {}): Crontab {
   return new Crontab(options);
 }
 
+function daysIn(year: number, month: number): number {
+  if (month !== 2) return MONTH_DAYS[month - 1];
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
+
 interface Calendar {
   parts(t: number): [year: number, month: number, day: number, weekday: number, hour: number, minute: number];
   at(year: number, month: number, day: number, hour: number, minute: number): number;
@@ -232,14 +237,29 @@ export function nextCrontabTime(schedule: Crontab, now: Date | number): Date {
   const calendar = schedule.timezone === 'utc' ? UTC : LOCAL;
   const sets = schedule._sets();
   const minutes = schedule.minute;
+  const hours = schedule.hour;
   const limit = start + HORIZON_MS;
   let t = Math.floor(start / 60_000) * 60_000 + 60_000;
   while (t <= limit) {
     const [year, month, day, weekday, hour, minute] = calendar.parts(t);
     let next: number;
     if (!sets.month.has(month)) next = calendar.at(year, month + 1, 1, 0, 0);
-    else if (!sets.dom.has(day) || !sets.dow.has(weekday)) next = calendar.at(year, month, day + 1, 0, 0);
-    else if (!sets.hour.has(hour)) next = calendar.at(year, month, day, hour + 1, 0);
+    else if (!sets.dom.has(day) || !sets.dow.has(weekday)) {
+      // Walk the days of this month with plain arithmetic (no Date per day);
+      // past its end, at() rolls over to the next month's first day.
+      const last = daysIn(year, month);
+      let d = day;
+      let w = weekday;
+      do {
+        d++;
+        w = (w + 1) % 7;
+      } while (d <= last && !(sets.dom.has(d) && sets.dow.has(w)));
+      next = calendar.at(year, month, d, 0, 0);
+    }
+    else if (!sets.hour.has(hour)) {
+      const laterHour = hours.find((h) => h > hour);
+      next = laterHour === undefined ? calendar.at(year, month, day + 1, 0, 0) : calendar.at(year, month, day, laterHour, 0);
+    }
     else if (!sets.minute.has(minute)) {
       const later = minutes.find((m) => m > minute);
       next = later === undefined ? calendar.at(year, month, day, hour + 1, 0) : calendar.at(year, month, day, hour, later);

@@ -13,7 +13,6 @@ import {
   encodeTaskMessage,
   SoftTimeLimitExceeded,
   TaskContext,
-  TimeLimitExceeded,
   type TaskResult,
   type Worker,
 } from '../../lib/celery';
