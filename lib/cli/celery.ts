@@ -2,6 +2,7 @@
 // worker and the beat scheduler for an app module (one that exports a
 // CeleryApp as `app`, `celery`, its default export or module.exports, as
 // Celery's -A finds `app` or `celery`).
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -18,7 +19,7 @@ worker: runs the app's tasks as greenlets, consuming its queues.
   -A, --app MODULE              module exporting the CeleryApp (app, celery or default)
   -c, --concurrency N           greenlets running tasks at once (default 100)
   -Q, --queues Q1,Q2            queues to consume (default: the app's default queue)
-  -n, --hostname NAME           node name for remote control (default greenhub@<host>)
+  -n, --hostname NAME           node name for remote control (default greenhub@<host>; %h, %n, %d as in Celery)
       --prefetch-multiplier N   messages reserved per greenlet (default 4; 0: unbounded)
       --shutdown-timeout S      seconds running tasks get on SIGTERM (default 30)
   -l, --loglevel LEVEL          debug, info, warning or error (default warning)
@@ -74,6 +75,14 @@ export interface CeleryCommand {
   worker: WorkerOptions;
 }
 
+/** Celery's node name variables: %h host name, %n its first label, %d the rest (domain), %% a percent sign. */
+export function expandNodeName(name: string, host = os.hostname()): string {
+  const dot = host.indexOf('.');
+  const short = dot === -1 ? host : host.slice(0, dot);
+  const domain = dot === -1 ? '' : host.slice(dot + 1);
+  return name.replace(/%([hnd%])/g, (_, key: string) => (key === 'h' ? host : key === 'n' ? short : key === 'd' ? domain : '%'));
+}
+
 function integer(name: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${name} takes a whole number >= ${min}, not ${JSON.stringify(text)}`);
@@ -123,7 +132,7 @@ export function parseCeleryArgs(argv: readonly string[]): CeleryCommand | 'help'
   }
   if (values.hostname !== undefined) {
     if (values.hostname === '') throw new UsageError('--hostname must not be empty');
-    worker.hostname = values.hostname as string;
+    worker.hostname = expandNodeName(values.hostname as string);
   }
   const multiplier = integer('prefetch-multiplier', values['prefetch-multiplier'] as string | undefined, 0);
   if (multiplier !== undefined) worker.prefetchMultiplier = multiplier;

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 
-import { cliLogger, loadCeleryApp, main, parseCeleryArgs } from '../../lib/cli/celery';
+import { cliLogger, expandNodeName, loadCeleryApp, main, parseCeleryArgs } from '../../lib/cli/celery';
 import { UsageError } from '../../lib/cli/usage';
 import { CeleryApp } from '../../lib/celery';
 
@@ -30,6 +30,13 @@ describe('greenhub celery: command line', () => {
     });
     assert.deepEqual(parseCeleryArgs(['beat', '--app', 'proj.js']), { command: 'beat', app: 'proj.js', loglevel: 'info', worker: {} });
     assert.equal(parseCeleryArgs(['-h']), 'help');
+  });
+
+  it("expands Celery's node name variables", () => {
+    assert.equal(expandNodeName('w1@%h', 'box.example.com'), 'w1@box.example.com');
+    assert.equal(expandNodeName('%n-%d@x', 'box.example.com'), 'box-example.com@x');
+    assert.equal(expandNodeName('w@%n', 'box'), 'w@box');
+    assert.equal(expandNodeName('100%%@h', 'box'), '100%@h');
   });
 
   it('refuses bad command lines with a UsageError that says what is wrong', () => {
