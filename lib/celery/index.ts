@@ -83,7 +83,7 @@ export type { RetryDetails } from './retry';
 export { failureFollowUps, successFollowUps, unsupportedSignature } from './signatures';
 export type { FollowUp } from './signatures';
 export { RegisteredTask, resolveTaskOptions } from './task';
-export type { ResolvedTaskOptions, TaskFunction, TaskOptions, TaskValue } from './task';
+export type { AnyTaskFunction, ResolvedTaskOptions, TaskFunction, TaskOptions, TaskValue } from './task';
 export { TaskResult } from './task-result';
 export { Worker } from './worker';
 export type { WorkerOptions, WorkerState } from './worker';

@@ -17,6 +17,9 @@ import type { TaskResult } from './task-result';
 /** What a task function may be: `this` is its TaskContext. */
 export type TaskFunction = (this: TaskContext, ...args: never[]) => unknown;
 
+/** A task function whose parameters are not known (a task found by name). */
+export type AnyTaskFunction = (this: TaskContext, ...args: unknown[]) => unknown;
+
 /** The value a task function produces (what result.get() returns). */
 export type TaskValue<F extends TaskFunction> = ResultOf<ReturnType<F>>;
 
@@ -118,7 +121,7 @@ function quoted(name: string): string {
   return `'${name}'`;
 }
 
-export class RegisteredTask<F extends TaskFunction = TaskFunction> {
+export class RegisteredTask<F extends TaskFunction = AnyTaskFunction> {
   readonly app: CeleryApp;
   readonly name: string;
   readonly fn: F;

@@ -9,10 +9,13 @@ import Redis from 'ioredis';
 import {
   CeleryApp,
   CeleryException,
+  currentTask,
   decodeTaskMessage,
   encodeTaskMessage,
   SoftTimeLimitExceeded,
+  later,
   TaskContext,
+  type RegisteredTask,
   type TaskResult,
   type Worker,
 } from '../../lib/celery';
@@ -253,8 +256,19 @@ describe('celery worker: Python client -> greenhub worker', function () {
   });
 
   it('answers ping and inspect through remote control', async () => {
-    const out = await py([{ ping: ['gh@test'], timeout: 1 }]);
+    const out = await py([
+      { ping: ['gh@test'], timeout: 1 },
+      { inspect: 'registered', destination: ['gh@test'] },
+      { inspect: 'active_queues', destination: ['gh@test'] },
+      { inspect: 'stats', destination: ['gh@test'] },
+      { inspect: 'active', destination: ['gh@test'] },
+    ]);
     assert.deepEqual(out.ping, [{ 'gh@test': { ok: 'pong' } }]);
+    assert.ok(out['inspect:registered']['gh@test'].includes('js.add'));
+    assert.equal(out['inspect:active_queues']['gh@test'][0].name, 'celery');
+    assert.equal(out['inspect:stats']['gh@test'].pool['max-concurrency'], 20);
+    assert.equal(typeof out['inspect:stats']['gh@test'].total, 'object');
+    assert.deepEqual(out['inspect:active']['gh@test'], []);
   });
 
   it('runs 200 tasks from Python exactly once each', async () => {
@@ -311,6 +325,87 @@ describe('celery worker: 1,000 tasks at concurrency 100', function () {
       await worker.stop();
       await app.close();
     }
+  });
+});
+
+describe('celery worker: tasks and results from greenhub', function () {
+  this.timeout(30_000);
+  let server: RedisServer;
+  let app: CeleryApp;
+  let worker: Worker;
+  const seen: Record<string, unknown> = {};
+
+  before(async function () {
+    skipWithoutPrerequisites(this, false);
+    server = await startRedis();
+    app = new CeleryApp({ broker: server.url, logger: () => undefined });
+    app.task('js.progress', function* (this: TaskContext, steps: number) {
+      for (let i = 1; i <= steps; i++) {
+        yield* this.updateState('PROGRESS', { done: i, of: steps });
+        yield* sleep(0.05);
+      }
+      seen.current = currentTask() === this;
+      return steps;
+    }, { trackStarted: true });
+    app.task('js.early', function* (this: TaskContext) {
+      seen.unackedWhileRunning = yield* later(() => app.transport.client.hlen('unacked'));
+      return 'ran';
+    }, { acksLate: false });
+    app.task('js.mul', async (a: number, b: number) => a * b);
+    app.task('js.plain', (a: number) => ({ doubled: a * 2 }));
+    worker = app.worker({ concurrency: 5, queues: ['celery'], control: false, prefetchMultiplier: 0 });
+    await worker.start();
+  });
+  after(async () => {
+    await worker?.stop();
+    await app?.close();
+    await server?.stop();
+  });
+
+  it('delay()/applyAsync() and the result handle: state, meta, wait, ready, successful, forget', async () => {
+    const mul = app.tasks.get('js.mul') as RegisteredTask;
+    const r = await run(function* () {
+      return yield* mul.delay(6, 7);
+    });
+    assert.equal(await r.get({ timeout: 5 }), 42);
+    assert.equal(await r.state(), 'SUCCESS');
+    assert.equal(await r.ready(), true);
+    assert.equal(await r.successful(), true);
+    assert.equal((await r.meta()).result, 42);
+    assert.equal((await r.wait({ timeout: 1 })).status, 'SUCCESS');
+    await r.forget();
+    assert.equal(await r.state(), 'PENDING');
+    const plain = await (app.tasks.get('js.plain') as RegisteredTask).applyAsync([4], {}, { queue: 'celery' });
+    assert.deepEqual(await plain.get({ timeout: 5 }), { doubled: 8 });
+    assert.equal(String(app.asyncResult(plain.id)), `<TaskResult: ${plain.id}>`);
+    await assert.rejects(async () => app.asyncResult('never-sent').get({ timeout: 0.2 }), { name: 'TimeoutError' });
+  });
+
+  it('trackStarted stores STARTED, updateState stores custom states, currentTask() finds the context', async () => {
+    const r = await app.sendTask<number>('js.progress', [3]);
+    const states = new Set<string>();
+    while (!(await r.ready())) {
+      states.add(await r.state());
+      await delay(10);
+    }
+    assert.ok(states.has('STARTED') || states.has('PROGRESS'), [...states].join(','));
+    assert.ok(states.has('PROGRESS'));
+    assert.equal(await r.get(), 3);
+    assert.equal(seen.current, true);
+    assert.equal(currentTask(), null, 'outside a task');
+  });
+
+  it('acksLate: false acknowledges before running (at most once)', async () => {
+    const r = await app.sendTask('js.early');
+    assert.equal(await r.get({ timeout: 5 }), 'ran');
+    assert.equal(seen.unackedWhileRunning, 0);
+  });
+
+  it('reports what runs and what waits for its ETA', async () => {
+    const r = await app.sendTask('js.mul', [1, 1], {}, { countdown: 30 });
+    await waitFor(() => worker.scheduledTasks().includes(r.id), 5000, 'the ETA task to be held');
+    assert.deepEqual(worker.activeTasks(), []);
+    assert.equal(worker.state, 'running');
   });
 });
 

@@ -6,6 +6,8 @@ Usage: client.py '<json>' where the JSON is a list of steps, run in order:
   {"get": key, "timeout": seconds}    -> adds the result or exception details
   {"revoke": key, "terminate": bool}
   {"chain": [[name, args], ...], "as": key}  -> sends chain(sig, sig, ...) -> {id}
+  {"inspect": method, "destination": [node names], "timeout": seconds}
+                                      -> app.control.inspect(...).<method>()
   {"ping": [node names], "timeout": seconds}
   {"state": key}
   {"sleep": seconds}
@@ -57,6 +59,9 @@ def main():
                 out[step['get']].update(d)
         elif 'revoke' in step:
             app.control.revoke(sent[step['revoke']].id, terminate=step.get('terminate', False))
+        elif 'inspect' in step:
+            inspector = app.control.inspect(destination=step.get('destination'), timeout=step.get('timeout', 1))
+            out['inspect:' + step['inspect']] = getattr(inspector, step['inspect'])()
         elif 'chain' in step:
             sigs = [app.signature(name, args=args) for name, args in step['chain']]
             r = chain(*sigs).apply_async()
