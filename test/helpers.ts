@@ -4,9 +4,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { Loop, type BackendName } from '../lib/loop';
 import { addon } from '../lib/loop/native';
 
 export const ROOT = path.resolve(__dirname, '..');
+
+/** The backend under test: GREENHUB_LOOP (as defaultLoop() reads it), else 'uv'. */
+export const BACKEND = (process.env.GREENHUB_LOOP || 'uv') as BackendName;
+
+/** A fresh loop on the backend under test; close it when done. */
+export function newLoop(): Loop {
+  return new Loop({ backend: BACKEND });
+}
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,6 +42,19 @@ export function makePipe(): [number, number] {
 /** A non-blocking Unix stream socketpair. */
 export function makeSocketPair(): [number, number] {
   return addon.syscalls.socketpair(1 /* AF_UNIX */, 1 /* SOCK_STREAM */);
+}
+
+/** Writes a string to a non-blocking fd; returns bytes written or -errno. */
+export function writeFd(fd: number, data: string | Uint8Array): number {
+  const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+  return addon.syscalls.write(fd, buffer, 0, buffer.length);
+}
+
+/** Reads up to `max` bytes from a non-blocking fd: the bytes, or -errno. */
+export function readFd(fd: number, max = 65536): Buffer | number {
+  const buffer = Buffer.alloc(max);
+  const n = addon.syscalls.read(fd, buffer, 0, max);
+  return n < 0 ? n : buffer.subarray(0, n);
 }
 
 /** Closes fds, ignoring ones already closed. */
