@@ -1,5 +1,5 @@
 // Helpers shared by the test files.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,14 +62,19 @@ export function closeFds(...fds: number[]): void {
   for (const fd of fds) addon.syscalls.close(fd);
 }
 
+function writeScript(source: string): { dir: string; file: string } {
+  const dir = tempDir('greenhub-script-');
+  const file = path.join(dir, 'script.ts');
+  fs.writeFileSync(file, source.replace(/\bfrom '(lib\/[^']*)'/g, (_, p: string) => `from '${path.join(ROOT, p)}'`));
+  return { dir, file };
+}
+
 /**
  * Runs a TypeScript snippet in a fresh node process (with greenhub's lib
  * loadable as `lib/...` from the repository root).
  */
 export function runScript(source: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
-  const dir = tempDir('greenhub-script-');
-  const file = path.join(dir, 'script.ts');
-  fs.writeFileSync(file, source.replace(/\bfrom '(lib\/[^']*)'/g, (_, p: string) => `from '${path.join(ROOT, p)}'`));
+  const { dir, file } = writeScript(source);
   try {
     return spawnSync(process.execPath, ['--require', 'tsx/cjs', file], {
       cwd: ROOT,
@@ -80,4 +85,36 @@ export function runScript(source: string, options: { env?: NodeJS.ProcessEnv; ti
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface ScriptResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Milliseconds from start to exit. */
+  elapsedMs: number;
+}
+
+/** runScript without blocking this process, so that several can run at once. */
+export function runScriptAsync(source: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ScriptResult> {
+  const { dir, file } = writeScript(source);
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', file], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20000);
+  return new Promise((resolve) => {
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      fs.rmSync(dir, { recursive: true, force: true });
+      resolve({ status, signal, stdout, stderr, elapsedMs: Date.now() - started });
+    });
+  });
 }

@@ -13,7 +13,7 @@ export class AsyncWatcher extends Watcher {
 
   /** @internal */
   constructor(loop: Loop) {
-    super(loop, loop._native.asyncInit());
+    super(loop, loop._openNative().asyncInit());
   }
 
   send(): void {

@@ -33,7 +33,7 @@ describe('loop.stat', () => {
     const file = path.join(dir, 'file');
     const { w, events } = watch(file);
     assert.equal(w.path, file);
-    assert.equal(w.attr, null);
+    assert.equal(w.attr === null, true);
     await delay(20);
     assert.equal(events.length, 0);
 
@@ -56,7 +56,7 @@ describe('loop.stat', () => {
     const modified = events.length;
     fs.unlinkSync(file);
     await until(() => events.length > modified, PROMPT_MS, 'the deletion');
-    assert.equal(w.attr, null);
+    assert.equal(w.attr === null, true);
     assert.equal(w.prev?.size, 4);
     assert.equal(w.active, true);
   });
@@ -94,7 +94,7 @@ describe('loop.stat', () => {
     fs.mkdirSync(sub, { recursive: true });
     fs.writeFileSync(file, 'x');
     await until(() => w.attr?.size === 1, PROMPT_MS, 'the creation');
-    assert.equal(w.prev, null);
+    assert.equal(w.prev === null, true);
 
     let seen = events.length;
     fs.rmSync(path.join(dir, 'a'), { recursive: true });
@@ -150,8 +150,8 @@ describe('loop.stat', () => {
     w.stop();
     fs.writeFileSync(file, 'abc');
     await delay(100);
-    assert.deepEqual(events, []);
-    w.start(() => events.push(0));
+    assert.equal(events.length, 0);
+    w.start(() => events.push(-1));
     assert.equal(w.attr?.size, 3);
     await delay(100);
     assert.deepEqual(events, []);
