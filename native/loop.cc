@@ -48,7 +48,20 @@ Loop::Loop(napi_env env, uv_loop_t* uv) : env_(env), uv_(uv) {
   watchers_.emplace_back();  // id 0 means "no watcher" in the ring
 }
 
-Loop::~Loop() = default;
+Loop::~Loop() {
+  // A loop whose Open() failed was never closed: give back what it took.
+  // (An opened loop released everything when its Close() finished.)
+  if (!finished_ && !backend_) ReleaseReferences();
+}
+
+void Loop::ReleaseReferences() {
+  for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_}) {
+    if (*ref != nullptr) napi_delete_reference(env_, *ref);
+    *ref = nullptr;
+  }
+  if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
+  async_context_ = nullptr;
+}
 
 Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch) {
   Napi::Env env(env_);
@@ -231,12 +244,7 @@ void Loop::MaybeFinishClose() {
   if (!closed_ || !backend_closed_ || live_watchers_ != 0) return;
   if (!finished_) {
     finished_ = true;
-    for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_}) {
-      if (*ref != nullptr) napi_delete_reference(env_, *ref);
-      *ref = nullptr;
-    }
-    if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
-    async_context_ = nullptr;
+    ReleaseReferences();
   }
   std::vector<std::function<void()>> waiters;
   waiters.swap(close_waiters_);

@@ -32,15 +32,11 @@ int FdPoller::Init(uv_loop_t* uv) {
   if (epfd_ < 0) return -errno;
   int err = uv_poll_init(uv, &poll_, epfd_);
   if (err != 0) {
-    close(epfd_);
+    (void)close(epfd_);
     epfd_ = -1;
     return err;
   }
-  err = uv_idle_init(uv, &spin_);
-  if (err != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
-    return err;
-  }
+  uv_idle_init(uv, &spin_);  // cannot fail
   poll_.data = this;
   spin_.data = this;
   open_handles_ = 2;
@@ -225,7 +221,7 @@ void FdPoller::Close(std::function<void()> done) {
   auto on_close = [](uv_handle_t* handle) {
     auto* self = static_cast<FdPoller*>(handle->data);
     if (--self->open_handles_ > 0) return;
-    close(self->epfd_);
+    (void)close(self->epfd_);  // nothing to do about a failing close
     self->epfd_ = -1;
     self->init_ = false;
     self->on_closed_();
