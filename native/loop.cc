@@ -10,8 +10,6 @@ namespace greenhub {
 namespace {
 
 constexpr size_t kInitialRingEvents = 4096;
-// Beyond this the ring is flushed instead of grown.
-constexpr size_t kMaxRingEvents = size_t{1} << 20;
 constexpr int kStateSlots = 4;
 
 Napi::Value Int32ArrayOf(napi_env env, size_t length, void** data, napi_ref* ref) {
@@ -137,13 +135,11 @@ void Loop::Release(Watcher* watcher) {
 void Loop::Emit(int32_t id, int32_t revents) {
   if (closed_) return;
   size_t count = static_cast<size_t>(state_[0]);
-  if (count == ring_capacity_) {
-    if (ring_capacity_ >= kMaxRingEvents || !Grow()) Flush(false);
-    count = static_cast<size_t>(state_[0]);
-    // No room and no way to make some (a flush is running, or JS cannot be
-    // reached): the event is lost rather than written out of bounds.
-    if (count == ring_capacity_) return;
-  }
+  // The ring grows rather than flushing here: a flush would run JS inside a
+  // backend callback that is walking its own watcher lists, which JS may
+  // change. Out of memory, the event is lost rather than written out of
+  // bounds.
+  if (count == ring_capacity_ && !Grow()) return;
   ring_[count * 2] = id;
   ring_[count * 2 + 1] = revents;
   state_[0] = static_cast<int32_t>(count + 1);

@@ -393,7 +393,8 @@ describe('Loop', () => {
 
     // Each watcher type, ref'd and unref'd, in a process of its own: it must
     // stay alive for a ref'd active watcher (until an unref'd Node timer
-    // closes the loop) and exit at once for an unref'd one.
+    // closes the loop) and exit at once for an unref'd one (which a loaded
+    // machine may still take a while to do: its timer waits longer).
     const kinds: Record<string, { make: string; cleanup?: string }> = {
       io: { make: `loop.io(addon.syscalls.pipe()[0], 1)` },
       timer: { make: `loop.timer(3600)` },
@@ -428,7 +429,7 @@ describe('Loop', () => {
             loop.close();
             child.kill('SIGKILL');
             ${cleanup ?? ''}
-          }, 400).unref();
+          }, ${ref ? 400 : 3000}).unref();
           process.on('exit', () => child.kill('SIGKILL'));
         `;
         const [kept, dropped, droppedBefore] = await Promise.all([
