@@ -73,10 +73,13 @@ function writeScript(source: string): { dir: string; file: string } {
  * Runs a TypeScript snippet in a fresh node process (with greenhub's lib
  * loadable as `lib/...` from the repository root).
  */
-export function runScript(source: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+export function runScript(
+  source: string,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: string[] } = {},
+): SpawnSyncReturns<string> {
   const { dir, file } = writeScript(source);
   try {
-    return spawnSync(process.execPath, ['--require', 'tsx/cjs', file], {
+    return spawnSync(process.execPath, [...(options.nodeArgs ?? []), '--require', 'tsx/cjs', file], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, ...options.env },

@@ -472,6 +472,38 @@ describe('Loop', () => {
     });
   });
 
+  describe('garbage', () => {
+    it('a watcher dropped without close() is closed when collected, and only that one', () => {
+      const result = runScript(`
+        import { defaultLoop, sendAsync } from 'lib/loop';
+        const loop = defaultLoop();
+        const turn = () => new Promise((resolve) => setImmediate(resolve));
+        const tokens = (() => {
+          const dropped = Array.from({ length: 3 }, () => loop.async());
+          return dropped.map((w) => w.token);
+        })();
+        // A closed watcher whose id a live one took over: collecting the
+        // closed one must leave the live one alone.
+        let reused = loop.timer(1);
+        const reusedId = reused._id;
+        reused.close();
+        const live = loop.async();
+        const liveToken = live.token;
+        reused = undefined as never;
+        void (async () => {
+          for (let i = 0; i < 5; i++) {
+            global.gc!();
+            await turn();
+          }
+          console.log(tokens.map((t) => sendAsync(t)).join(), sendAsync(liveToken), live._id === reusedId);
+          live.close();
+        })();
+      `, { nodeArgs: ['--expose-gc'] });
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout.trim(), 'false,false,false true true');
+    });
+  });
+
   describe('addon', () => {
     it('refuses bad calls to every native function without aborting the process', () => {
       // In a child process: an abort() would take mocha down with it.
