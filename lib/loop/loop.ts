@@ -60,12 +60,8 @@ export class Loop {
   private _queueHead = 0;
   private _queueTail = 0;
   private _switchInterval = 0.005;
-  private _lives = 0;
-  private readonly _lifeOf: number[] = [];
-  private readonly _orphans = new FinalizationRegistry<{ id: number; life: number }>(({ id, life }) => {
-    if (this._closed || this._lifeOf[id] !== life) return;
-    this._lifeOf[id] = 0;
-    this._native.close(id);
+  private readonly _orphans = new FinalizationRegistry<number>((id) => {
+    if (!this._closed) this._native.close(id);
   });
   private _errorHandler: LoopErrorHandler = rethrowUncaught;
 
@@ -238,21 +234,14 @@ export class Loop {
     for (let i = this._flushCount; i < count; i++) if (ring[i * 2] === watcher._id) ring[i * 2] = 0;
   }
 
-  /**
-   * @internal A new watcher's id, in its current life. A watcher dropped
-   * without close() gives its native half back when collected, unless its
-   * id was closed or reused meanwhile: registering without an unregister
-   * token keeps creating and closing watchers cheap.
-   */
+  /** @internal A new watcher: a dropped one gives its native half back when collected. */
   _adopt(watcher: Watcher): void {
-    const life = ++this._lives;
-    this._lifeOf[watcher._id] = life;
-    this._orphans.register(watcher, { id: watcher._id, life });
+    this._orphans.register(watcher, watcher._id, watcher);
   }
 
   /** @internal A watcher's close(): frees its native half. */
   _release(watcher: Watcher): void {
-    this._lifeOf[watcher._id] = 0;
+    this._orphans.unregister(watcher);
     if (!this._closed) this._native.close(watcher._id);
   }
 
