@@ -265,9 +265,10 @@ describe('loop.timer', () => {
       defaultLoop().timer(0.1).start(() => console.log('fired'));
     `);
     assert.equal(kept.stdout.trim(), 'fired');
+    // Long enough that only the timer could keep the process alive so long.
     const dropped = runScript(`
       import { defaultLoop } from 'lib/loop';
-      const t = defaultLoop().timer(0.1);
+      const t = defaultLoop().timer(2);
       t.start(() => console.log('fired'));
       t.ref = false;
     `);
