@@ -224,13 +224,14 @@ export abstract class Watcher implements Disposable {
     }
     const callback = this._callback;
     if (callback === null) return;
-    const args = this._args as unknown[];
+    // `args` set to null means no arguments, as gevent takes None for ().
+    const args = this._args;
     try {
-      if (this._eventsAt >= 0) {
+      if (this._eventsAt >= 0 && args !== null) {
         const delivered = args.slice();
         for (let i = this._eventsAt; i < delivered.length; i++) if (delivered[i] === EVENTS) delivered[i] = revents;
         callback.apply(this, delivered);
-      } else if (args.length === 0) {
+      } else if (args === null || args.length === 0) {
         callback.call(this);
       } else {
         callback.apply(this, args);

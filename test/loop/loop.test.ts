@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 
-import { Callback, ClosedError, defaultLoop, Loop, type TimerWatcher, type Watcher } from '../../lib/loop';
+import { Callback, ClosedError, defaultLoop, EVENTS, Loop, TIMER, type TimerWatcher, type Watcher } from '../../lib/loop';
 import { BACKEND, delay, newLoop, runScript, runScriptAsync, until } from '../helpers';
 
 /** Keeps this thread busy for `ms` milliseconds. */
@@ -469,6 +469,54 @@ describe('Loop', () => {
         w.ref = true;
       `);
       assert.equal(result.stdout.trim(), 'fired');
+    });
+  });
+
+  describe('watchers (gevent test__core_watcher)', () => {
+    it('callback and args can change while active; a callback can close its watcher', async () => {
+      const seen: unknown[] = [];
+      const t = loop.timer(0.001, 0.001);
+      t.start(function (this: TimerWatcher, ...args: unknown[]) {
+        seen.push(args);
+        assert.equal(this, t);
+        t.args = null;
+        t.callback = () => {
+          seen.push(25);
+          t.close();
+        };
+      });
+      assert.deepEqual(t.args, []);
+      assert.throws(() => (t.callback = 5 as unknown as () => void), { name: 'TypeError', message: /"callback"/ });
+      assert.throws(() => (t.args = 5 as unknown as unknown[]), TypeError);
+      assert.deepEqual(t.args, []);
+      await until(() => t.closed);
+      assert.deepEqual(seen, [[], 25]);
+      assert.equal(t.active, false);
+    });
+
+    it('EVENTS may stand at any place and several times; args set later receive it too', async () => {
+      const t = loop.timer(0);
+      let got: unknown[] = [];
+      t.start((...args: unknown[]) => (got = args), EVENTS, 'x', EVENTS);
+      await until(() => got.length > 0);
+      assert.deepEqual(got, [TIMER, 'x', TIMER]);
+      const again = loop.timer(0);
+      got = [];
+      again.start((...args: unknown[]) => (got = args));
+      again.args = ['y', EVENTS];
+      await until(() => got.length > 0);
+      assert.deepEqual(got, ['y', TIMER]);
+    });
+
+    it('closes at the end of a using block', () => {
+      let kept: TimerWatcher;
+      {
+        using t = loop.timer(1);
+        t.start(() => undefined);
+        kept = t;
+      }
+      assert.equal(kept.closed, true);
+      assert.equal(kept.active, false);
     });
   });
 
