@@ -219,7 +219,12 @@ export abstract class Watcher implements Disposable {
     const listener = this._listener;
     if (listener !== null) {
       if (!this._isActive) this._listener = null;
-      listener._onWatcher(this, revents);
+      try {
+        listener._onWatcher(this, revents);
+      } catch (error) {
+        // Escaping, it would cost the rest of the batch its events.
+        this.loop._reportError(error, this);
+      }
       return;
     }
     const callback = this._callback;

@@ -130,6 +130,23 @@ describe('Loop', () => {
       assert.equal(result.stdout.trim(), '5 5');
     });
 
+    it('an error from an internal listener (the hub) is reported and the batch goes on', async () => {
+      const errors: unknown[] = [];
+      loop.errorHandler = (error) => errors.push(error);
+      const boom = new Error('listener');
+      const first = loop.timer(0.01);
+      const second = loop.timer(0.01);
+      first._startFor({
+        _onWatcher() {
+          throw boom;
+        },
+      });
+      let secondFired = false;
+      second.start(() => (secondFired = true));
+      await until(() => secondFired && errors.length === 1);
+      assert.equal(errors[0], boom);
+    });
+
     it('refuses an errorHandler that is not a function', () => {
       for (const bad of [null, undefined, 5, {}]) {
         assert.throws(() => (loop.errorHandler = bad as unknown as () => void), { name: 'TypeError', message: /"errorHandler"/ });
