@@ -72,14 +72,28 @@ void TimerHeap::RemoveAt(size_t i) {
   if (timer->ref()) refs_--;
   Entry last = heap_.back();
   heap_.pop_back();
-  if (i < heap_.size()) {
+  size_t size = heap_.size();
+  if (i >= size) return;
+  if (i > 0 && Before(last, heap_[(i - 1) / 4])) {
     Place(i, last);
-    if (i > 0 && Before(last, heap_[(i - 1) / 4])) {
-      SiftUp(i);
-    } else {
-      SiftDown(i);
-    }
+    SiftUp(i);
+    return;
   }
+  // The last entry is most often among the latest: rather than compare it
+  // at every level on the way down, move the hole down along the earliest
+  // children to a leaf, put it there and let it rise (Floyd's method).
+  for (;;) {
+    size_t first = 4 * i + 1;
+    if (first >= size) break;
+    size_t best = first;
+    for (size_t child = first + 1; child < std::min(first + 4, size); child++) {
+      if (Before(heap_[child], heap_[best])) best = child;
+    }
+    Place(i, heap_[best]);
+    i = best;
+  }
+  Place(i, last);
+  SiftUp(i);
 }
 
 void TimerHeap::Remove(UvTimer* timer) {
