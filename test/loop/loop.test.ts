@@ -200,9 +200,13 @@ describe('Loop', () => {
   });
 
   describe('pending', () => {
+    // On the uv backend our timers and Node's expire in one phase, ours
+    // first: Node's callback sees our expired timers' events waiting. Other
+    // backends may notice the expiry later; whatever they report, a stopped
+    // watcher must forget its waiting event.
+    const waiting = (uv: string, other: string): string => (BACKEND === 'uv' ? uv : other);
+
     it('is true for a watcher whose event waits for the next turn, and false once delivered', () => {
-      // The loop's timers and Node's run in one phase, ours first: Node's
-      // callback sees our expired timers' events waiting.
       const result = runScript(`
         import { Loop } from 'lib/loop';
         const loop = new Loop({ backend: process.env.GREENHUB_LOOP as 'uv' || 'uv' });
@@ -221,7 +225,9 @@ describe('Loop', () => {
         while (Date.now() < end);
       `);
       assert.equal(result.status, 0, result.stderr);
-      assert.deepEqual(result.stdout.trim().split('\n'), ['pending true,true,true', 'after restart false', 'fired 2']);
+      const lines = result.stdout.trim().split('\n');
+      assert.match(lines[0], new RegExp(waiting('^pending true,true,true$', '^pending (true|false),(true|false),(true|false)$')));
+      assert.deepEqual(lines.slice(1), ['after restart false', 'fired 2']);
     });
 
     it('is false in the nextTicks and promises that follow a delivery', async () => {
@@ -256,7 +262,9 @@ describe('Loop', () => {
         while (Date.now() < end);
       `);
       assert.equal(result.status, 0, result.stderr);
-      assert.deepEqual(result.stdout.trim().split('\n'), ['pending 10000', 'fired 9999']);
+      const lines = result.stdout.trim().split('\n');
+      assert.match(lines[0], new RegExp(waiting('^pending 10000$', '^pending \\d+$')));
+      assert.deepEqual(lines.slice(1), ['fired 9999']);
     });
   });
 
