@@ -61,7 +61,12 @@ export class Loop {
   private _queueTail = 0;
   private _switchInterval = 0.005;
   private readonly _orphans = new FinalizationRegistry<number>((id) => {
-    if (!this._closed) this._native.close(id);
+    if (this._closed) return;
+    try {
+      this._native.close(id);
+    } catch {
+      // The environment is going and took the loop with it.
+    }
   });
   private _errorHandler: LoopErrorHandler = rethrowUncaught;
 
