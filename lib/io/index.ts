@@ -21,3 +21,4 @@ export { HttpServer, Request, Response, type HttpHandler, type HttpServerOptions
 // open) are only there: subprocess.run, file.open.
 export * as subprocess from './subprocess';
 export { CalledProcessError, checkCall, checkOutput, CompletedProcess, Popen, SubprocessError, TimeoutExpired } from './subprocess';
+export { signalHandler, SignalHandler } from './signal';
