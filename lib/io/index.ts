@@ -22,3 +22,5 @@ export { HttpServer, Request, Response, type HttpHandler, type HttpServerOptions
 export * as subprocess from './subprocess';
 export { CalledProcessError, checkCall, checkOutput, CompletedProcess, Popen, SubprocessError, TimeoutExpired } from './subprocess';
 export { signalHandler, SignalHandler } from './signal';
+export * as threadpool from './threadpool';
+export { threadTask, ThreadPool, ThreadPoolError, ThreadResult } from './threadpool';
