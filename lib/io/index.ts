@@ -24,3 +24,5 @@ export { CalledProcessError, checkCall, checkOutput, CompletedProcess, Popen, Su
 export { signalHandler, SignalHandler } from './signal';
 export * as threadpool from './threadpool';
 export { threadTask, ThreadPool, ThreadPoolError, ThreadResult } from './threadpool';
+export * as dns from './dns';
+export { getaddrinfo, gethostbyaddr, gethostbyname, getnameinfo } from './dns';
