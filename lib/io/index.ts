@@ -26,3 +26,5 @@ export * as threadpool from './threadpool';
 export { threadTask, ThreadPool, ThreadPoolError, ThreadResult } from './threadpool';
 export * as dns from './dns';
 export { getaddrinfo, gethostbyaddr, gethostbyname, getnameinfo } from './dns';
+export * as file from './file';
+export { fdopen, File, readFile, stderr, stdin, stdout, writeFile } from './file';
