@@ -1,6 +1,10 @@
 // Popen: a child process a greenlet can wait for (gevent.subprocess.Popen).
-// Node's child_process starts and reaps it; a child watcher (pidfd, status
-// read with WNOWAIT) observes the exit without stealing Node's status.
+// Node's child_process starts and reaps it. The exit is seen two ways:
+// Node's 'exit' (its SIGCHLD handler reaps during the loop's poll phase, and
+// in practice comes first), and a child watcher (pidfd, status read with
+// WNOWAIT, so Node's status is never stolen) that keeps the wait visible to
+// the hub as a ref'd watcher and notices a child reaped behind Node's back.
+// Popen is ready once Node has reaped it: after wait(), no zombie is left.
 // Pipes are Unix socket pairs wrapped as green Sockets, so reading and
 // writing them is the socket layer's non-blocking I/O, no Node stream in
 // between.
@@ -134,7 +138,17 @@ export class Popen<T extends Buffer | string = Buffer> extends Linkable implemen
     }
     this._child = child;
     this.pid = child.pid as number;
-    const [stdin, stdout, stderr] = parentEnds.map((fd) => (fd === null ? null : Socket.fromFd(fd, { family: 'unix' })));
+    const sockets: (Socket | null)[] = [];
+    try {
+      for (const fd of parentEnds) sockets.push(fd === null ? null : Socket.fromFd(fd, { family: 'unix' }));
+    } catch (error) {
+      // No Popen to hand back: the child must not run on unobserved.
+      for (const socket of sockets) socket?.close();
+      closeQuietly(parentEnds.slice(sockets.length).filter((fd): fd is number => fd !== null));
+      process.kill(this.pid, 'SIGKILL');
+      throw error;
+    }
+    const [stdin, stdout, stderr] = sockets;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
@@ -268,12 +282,21 @@ export class Popen<T extends Buffer | string = Buffer> extends Linkable implemen
   _onWatcher(_watcher: Watcher, _revents: number): void {
     const watcher = this._watcher;
     if (watcher === null || this._reaped) return;
+    const nodeKnows = this._child.exitCode !== null || this._child.signalCode !== null;
+    if (watcher.rstatus < 0 && !nodeKnows) {
+      // Reaped, and not by Node (a waitpid(-1) elsewhere in the process):
+      // Node will never emit 'exit'. The status is lost; like Python on
+      // ECHILD, call it 0 rather than wait forever.
+      this._returncode ??= 0;
+      this._markReaped();
+      return;
+    }
     if (this._returncode === null) {
       // rstatus -1: Node's reaper looked first; it has the status then.
       this._returncode =
         watcher.rstatus >= 0 ? returncodeOfStatus(watcher.rstatus) : returncodeOfNode(this._child.exitCode, this._child.signalCode as NodeJS.Signals | null);
     }
-    if (this._child.exitCode !== null || this._child.signalCode !== null) {
+    if (nodeKnows) {
       this._markReaped();
     } else if (!this._awaitingReap) {
       // Node reaps on its SIGCHLD, which is on its way: become ready then,
