@@ -17,15 +17,8 @@ import {
 } from '../../lib/core';
 import { createConnection, Socket, SocketReader, SocketTimeout, waitRead, waitWrite, type Address, type InetAddress } from '../../lib/io';
 import { closeFds, makePipe, tempDir } from '../helpers';
+import { caught } from '../core/helpers';
 
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /** A listening TCP socket on an ephemeral loopback port. */
 function listener(family: 'inet' | 'inet6' = 'inet', backlog = 128): [Socket, InetAddress] {
