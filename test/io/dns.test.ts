@@ -2,17 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import { promisify } from 'node:util';
 
-import { run, sleep, spawn, type Operation } from '../../lib/core';
+import { run, sleep, spawn } from '../../lib/core';
 import { dns, getaddrinfo, gethostbyaddr, gethostbyname, getnameinfo, Socket, type InetAddress } from '../../lib/io';
-
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
+import { caught } from '../core/helpers';
 
 describe('dns', () => {
   it('getaddrinfo(localhost): addresses a socket can connect to', async () => {

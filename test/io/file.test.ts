@@ -3,18 +3,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ConcurrentObjectUseError, run, sleep, spawn, type Operation } from '../../lib/core';
+import { ConcurrentObjectUseError, run, sleep, spawn } from '../../lib/core';
 import { fdopen, file, File, Popen, readFile, writeFile } from '../../lib/io';
+import { caught } from '../core/helpers';
 import { makePipe, ROOT, tempDir } from '../helpers';
-
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe('files', () => {
   let dir: string;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { GreenletExit, iwait, joinAll, run, sleep, spawn, wait, type Operation } from '../../lib/core';
+import { GreenletExit, iwait, joinAll, run, sleep, spawn, wait } from '../../lib/core';
 import {
   CalledProcessError,
   CompletedProcess,
@@ -13,18 +13,10 @@ import {
   TimeoutExpired,
   subprocess,
 } from '../../lib/io';
+import { caught } from '../core/helpers';
 import { tempDir } from '../helpers';
 
 const NODE = process.execPath;
-
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 function openFds(): number {
   return fs.readdirSync('/proc/self/fd').length;

@@ -2,18 +2,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { iwait, run, sleep, spawn, Timeout, wait, type Operation } from '../../lib/core';
+import { iwait, run, sleep, spawn, Timeout, wait } from '../../lib/core';
 import { threadTask, ThreadPool, ThreadPoolError, ThreadResult } from '../../lib/io';
+import { caught } from '../core/helpers';
 import { runScript, tempDir } from '../helpers';
-
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 // Task functions are evaluated in the thread from their source: they use
 // nothing from this file.
