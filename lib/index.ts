@@ -1,3 +1,4 @@
 // greenhub: gevent's coroutine networking model for Node.js.
 export * from './loop';
 export * from './core';
+export * from './sync';
