@@ -1,6 +1,12 @@
 // Synchronization primitives, queues, pools and greenlet-local storage
 // (gevent.event, gevent.queue, gevent.lock, gevent.pool, gevent.local).
 export { AsyncResult } from './async-result';
+export { Channel } from './channel';
 export { Empty, Full, NotHeldError, OverReleaseError, PoolFull, ShutDown } from './errors';
 export { Event } from './event';
+export type { GreenIterable, GreenIterator } from './iterator';
+export { Lock, RLock, type LockOwner } from './lock';
 export type { AcquireOptions, BlockOptions } from './park';
+export { defaultCompare, PriorityQueue, type Comparator, type PriorityQueueOptions } from './priority-queue';
+export { JoinableQueue, LifoQueue, Queue, SimpleQueue, type QueueOptions } from './queue';
+export { BoundedSemaphore, DummySemaphore, Semaphore, type Holdable, type HoldOptions } from './semaphore';
