@@ -1,3 +1,5 @@
+// Synchronization primitives, queues, pools and greenlet-local storage
+// (gevent.event, gevent.queue, gevent.lock, gevent.pool, gevent.local).
 export { AsyncResult } from './async-result';
 export { Channel } from './channel';
 export { Empty, Full, NotHeldError, OverReleaseError, PoolFull, ShutDown } from './errors';
@@ -5,6 +7,7 @@ export { Event } from './event';
 export { Group, GroupBase, type GroupJoinOptions, type GroupKillOptions, type IMapOptions, type Mapper } from './group';
 export { IMap } from './imap';
 export type { GreenIterable, GreenIterator } from './iterator';
+export { local } from './local';
 export { Lock, RLock, type LockOwner } from './lock';
 export type { AcquireOptions, BlockOptions } from './park';
 export { Pool } from './pool';
