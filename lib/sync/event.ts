@@ -3,10 +3,10 @@
 // even if the flag was cleared again before it ran.
 import type { Greenlet } from '../core/greenlet';
 import type { TimeoutArg } from '../core/linkable';
-import { SUSPEND, type Suspend, type Task } from '../core/operation';
+import type { Suspend, Task } from '../core/operation';
 import { validateTimeoutArg } from '../core/timeout';
 import { Notifier } from './notifier';
-import { armTimer, disarm, DONE_TRUE, Leaf, ownsTimeout, type Armed } from './park';
+import { armTimer, disarm, DONE_TRUE, Leaf, ownsTimeout, PARKED, RESULT_FALSE, RESULT_TRUE, type Armed } from './park';
 
 export class Event extends Notifier {
   private _flag = false;
@@ -89,17 +89,17 @@ class EventWait extends Leaf<boolean> {
       event._addLink(greenlet);
       greenlet._waitingOn = event;
       this._greenlet = greenlet;
-      return { done: false, value: SUSPEND };
+      return PARKED;
     }
     // Notified: the pass unlinked us before waking us. Else our timer.
     const notified = value === event;
     this._finish(!notified);
-    return { done: true, value: notified };
+    return notified ? RESULT_TRUE : RESULT_FALSE;
   }
 
   throw(error: unknown): IteratorResult<Suspend, boolean> {
     this._finish(true);
-    if (ownsTimeout(this._timeout, error)) return { done: true, value: false };
+    if (ownsTimeout(this._timeout, error)) return RESULT_FALSE;
     throw error;
   }
 

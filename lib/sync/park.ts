@@ -8,7 +8,7 @@ import { validateBoolean, validateObject } from '../loop/validate';
 import type { Greenlet, GreenletResult, ResultOf } from '../core/greenlet';
 import type { Hub } from '../core/hub';
 import type { TimeoutArg } from '../core/linkable';
-import { isIterator, isThenable, type Operation, type Suspend, type Task } from '../core/operation';
+import { isIterator, isThenable, SUSPEND, type Operation, type Suspend, type Task } from '../core/operation';
 import { run } from '../core/task';
 import { Timeout, validateTimeoutArg } from '../core/timeout';
 import { until } from '../core/until';
@@ -20,15 +20,28 @@ import { until } from '../core/until';
  * iterator and closures each time (~15x that). Stateless, so one
  * instance can be shared and run any number of times.
  */
-export class Ready<T> implements Task<T>, Iterator<Suspend, T, unknown> {
+export class Ready<T> implements Task<T>, Iterator<Suspend, T, unknown>, IteratorReturnResult<T> {
+  // It is its own iterator result too: one allocation per fast call.
+  readonly done = true;
+
   constructor(readonly value: T) {}
 
   [Symbol.iterator](): this {
     return this;
   }
 
-  next(): IteratorResult<Suspend, T> {
-    return { done: true, value: this.value };
+  next(): IteratorReturnResult<T> {
+    return this;
+  }
+
+  // throw() and return() make it an iterator to core too (isIterator), so
+  // a greenlet whose body returns one is driven at once, not awaited.
+  throw(error: unknown): never {
+    throw error;
+  }
+
+  return(): IteratorReturnResult<T> {
+    return this;
   }
 
   then<R1 = T, R2 = never>(
@@ -45,6 +58,16 @@ export const DONE = new Ready<void>(undefined);
 export const DONE_TRUE = new Ready(true);
 /** @internal */
 export const DONE_FALSE = new Ready(false);
+
+/**
+ * @internal Iterator results the hand-written leaves return. `yield*` only
+ * reads them, so they are shared: no allocation per park or wake.
+ */
+export const PARKED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: SUSPEND });
+/** @internal */
+export const RESULT_TRUE: IteratorReturnResult<boolean> = Object.freeze({ done: true, value: true });
+/** @internal */
+export const RESULT_FALSE: IteratorReturnResult<boolean> = Object.freeze({ done: true, value: false });
 
 /**
  * @internal A blocking call written as an iterator by hand: the leaf a

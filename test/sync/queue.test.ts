@@ -204,6 +204,17 @@ describe('queues (gevent test__queue)', () => {
         assert.ok(results[1] instanceof Empty);
       });
 
+      it('a greenlet whose body returns a get() that needs no wait finishes in its first turn', async () => {
+        await run(function* () {
+          const q = make();
+          q.putNowait('now');
+          const g = spawn(() => q.get());
+          yield* sleep(0);
+          assert.equal(g.dead, true);
+          assert.equal(g.value, 'now');
+        });
+      });
+
       it("put() then peek() and get() return it without switching", async () => {
         await run(function* () {
           const q = make();
