@@ -146,9 +146,9 @@ export abstract class GroupBase extends Notifier implements Iterable<Greenlet> {
 
   /**
    * Calls `fn(item)` for each item in a greenlet of the group (waiting
-   * while a pool is full) and returns the results in input order. The
-   * first failure (in completion order) is raised at once: no spawning
-   * after it, and the calls still running are killed and waited for.
+   * while a pool is full) and returns the results in input order. A
+   * failure is raised as soon as map() sees it — no spawning after it —
+   * and the calls still running are killed and waited for first.
    */
   map<T, R extends GreenletResult>(fn: Mapper<T, R>, iterable: MapSource<T>): Task<ResultOf<R>[]> {
     validateBody('fn', fn);
@@ -369,10 +369,52 @@ const killTask = awaitable(function* kill(group: GroupBase, exception: KillExcep
   }
 });
 
+/**
+ * map()'s bookkeeping. Finished tasks at the front are harvested as it
+ * goes — their values copied out, the greenlets dropped — so 100,000
+ * finished greenlets do not stay alive (and get copied by the GC) until
+ * the end.
+ */
+class MapState {
+  readonly tasks: (Greenlet | null)[] = [];
+  readonly results: unknown[] = [];
+  harvested = 0;
+
+  /** Takes the results of the finished tasks at the front; raises the first failure met. */
+  harvest(): void {
+    const tasks = this.tasks;
+    while (this.harvested < tasks.length) {
+      const task = tasks[this.harvested] as Greenlet;
+      if (!task.dead) return;
+      if (!task.successful()) throw task.exception;
+      this.results.push(task.value);
+      tasks[this.harvested++] = null;
+    }
+  }
+
+  /** Raises the error of any finished task that failed, wherever it is. */
+  raiseFailure(): void {
+    this.harvest();
+    for (let i = this.harvested; i < this.tasks.length; i++) {
+      const task = this.tasks[i] as Greenlet;
+      if (task.dead && !task.successful()) throw task.exception;
+    }
+  }
+
+  alive(): Greenlet[] {
+    const alive: Greenlet[] = [];
+    for (let i = this.harvested; i < this.tasks.length; i++) {
+      const task = this.tasks[i];
+      if (task !== null && !task.dead) alive.push(task);
+    }
+    return alive;
+  }
+}
+
 const mapTask = awaitable(function* map(group: GroupBase, fn: Mapper<unknown, GreenletResult>, iterable: MapSource<unknown>): Operation<unknown[]> {
   const source = openSource('iterable', iterable);
   const epoch = group._killEpoch;
-  const tasks: Greenlet[] = [];
+  const state = new MapState();
   let failures = group._failures;
   try {
     const sync = source.sync;
@@ -381,20 +423,23 @@ const mapTask = awaitable(function* map(group: GroupBase, fn: Mapper<unknown, Gr
       if (next.done === true) break;
       if (group._killEpoch !== epoch) throw new GreenletExit('the group was killed during map()');
       const args = [next.value];
-      tasks.push(group._trySpawn(fn, args) ?? (yield* group._spawnOp(fn, args)));
+      state.tasks.push(group._trySpawn(fn, args) ?? (yield* group._spawnOp(fn, args)));
       // A member failed: if it is one of ours, stop here.
       if (group._failures !== failures) {
         failures = group._failures;
-        for (const task of tasks) if (task.dead && !task.successful()) throw task.exception;
+        state.raiseFailure();
+      } else {
+        state.harvest();
       }
     }
-    yield* joinAll(tasks, { raiseError: true });
-    const results = new Array<unknown>(tasks.length);
-    for (let i = 0; i < tasks.length; i++) results[i] = tasks[i].value;
-    return results;
+    // Wait for the ones still running (few: at most the pool's size).
+    const alive = state.alive();
+    if (alive.length > 0) yield* joinAll(alive, { raiseError: true });
+    state.raiseFailure();
+    return state.results;
   } catch (error) {
     // Nothing outlives the call: stop the rest before raising.
-    const alive = tasks.filter((task) => !task.dead);
+    const alive = state.alive();
     if (alive.length > 0) yield* killAll(alive);
     throw error;
   } finally {
