@@ -99,11 +99,13 @@ export class Channel<T = unknown> implements GreenIterable<T>, AsyncIterable<T> 
       block = validateBlockOptions(options, 'block');
       timeout = options.timeout;
     }
-    if (!block) {
+    // Without blocking it succeeds at the call or raises when run, as
+    // the queues do.
+    if (!block && !this._shutdown && this._getters.linkcount() > this._offers.length) {
       this.putNowait(item);
       return DONE;
     }
-    return putTask(this as Channel<unknown>, item, timeout);
+    return putTask(this as Channel<unknown>, item, block, timeout);
   }
 
   /**
@@ -130,8 +132,7 @@ export class Channel<T = unknown> implements GreenIterable<T>, AsyncIterable<T> 
       timeout = options.timeout;
     }
     if (this._offers.length > 0 && (!block || this._getters.linkcount() === 0)) return new Ready(this._take() as T);
-    if (!block) return new Ready(this.getNowait());
-    return getTask(this as Channel<unknown>, timeout) as Task<T>;
+    return getTask(this as Channel<unknown>, block, timeout) as Task<T>;
   }
 
   /** Takes an offered item without waiting; raises Empty (or ShutDown) if none is offered. */
@@ -179,7 +180,8 @@ export class Channel<T = unknown> implements GreenIterable<T>, AsyncIterable<T> 
   }
 }
 
-const getTask = awaitable(function* get(channel: Channel<unknown>, timeout: TimeoutArg): Operation<unknown> {
+const getTask = awaitable(function* get(channel: Channel<unknown>, block: boolean, timeout: TimeoutArg): Operation<unknown> {
+  if (!block) return channel.getNowait();
   if (channel._offers.length === 0 && channel._shutdown) throw new ShutDown();
   const getters = channel._getters;
   const greenlet = getters.hub._currentGreenlet('Channel.get()');
@@ -198,7 +200,11 @@ const getTask = awaitable(function* get(channel: Channel<unknown>, timeout: Time
   }
 });
 
-const putTask = awaitable(function* put(channel: Channel<unknown>, item: unknown, timeout: TimeoutArg): Operation<void> {
+const putTask = awaitable(function* put(channel: Channel<unknown>, item: unknown, block: boolean, timeout: TimeoutArg): Operation<void> {
+  if (!block) {
+    channel.putNowait(item);
+    return;
+  }
   if (channel._shutdown) throw new ShutDown();
   const offer = new Offer(item, true);
   const greenlet: Greenlet = offer.hub._currentGreenlet('Channel.put()');

@@ -13,7 +13,7 @@ import { awaitable } from '../core/task';
 import { waitOn } from '../core/linkable';
 import { asyncIteratorOf, ITERATION_DONE, type GreenIterator } from './iterator';
 import { Notifier } from './notifier';
-import { acquireOp, Semaphore } from './semaphore';
+import { Semaphore } from './semaphore';
 import { openSource, type MapSource } from './source';
 import type { GroupBase } from './group';
 
@@ -139,7 +139,7 @@ export class IMap<R> implements GreenIterator<R> {
     const epoch = group._killEpoch;
     try {
       for (;;) {
-        if (this._buffer !== null) yield* acquireOp(this._buffer, null);
+        if (this._buffer !== null) yield* this._buffer.acquire();
         const next = yield* pull();
         if (next.done === true) break;
         if (group._killEpoch !== epoch) throw new GreenletExit('the group was killed during imap()');

@@ -79,6 +79,18 @@ describe('queues (gevent test__queue)', () => {
         assert.ok(results[1] instanceof Full);
       });
 
+      it('non-blocking put() and get() raise Full and Empty when run, not at the call', async () => {
+        await run(function* () {
+          const q = make(1);
+          if (!(q instanceof Channel)) q.putNowait(0);
+          const put = q.put(1, { block: false });
+          assert.ok((yield* caught(() => put)) instanceof Full);
+          const empty = make(1);
+          const get = empty.get({ block: false });
+          assert.ok((yield* caught(() => get)) instanceof Empty);
+        });
+      });
+
       it('a put from a loop callback wakes a blocked getter', async () => {
         await run(function* () {
           const q = make();
