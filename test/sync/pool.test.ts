@@ -336,6 +336,26 @@ describe('Pool (gevent test__pool)', () => {
     });
   });
 
+  it('calls without a timeout of their own (spawn, map, imap next) give way to an outer Timeout, leaving nothing behind', async () => {
+    await run(function* () {
+      const pool = new Pool(2);
+      const slow = (x: number): Operation<number> => sqr(x, 10);
+      let outer = new Timeout(0.02);
+      assert.equal(yield* caught(() => outer.run(() => pool.map(slow, [1, 2, 3, 4]))), outer);
+      assert.equal(pool.length, 0, "map's calls were killed");
+      const held = [yield* pool.spawn(slow, 1), yield* pool.spawn(slow, 2)];
+      outer = new Timeout(0.02);
+      assert.equal(yield* caught(() => outer.run(() => pool.spawn(slow, 3))), outer);
+      assert.equal(pool._slots.linkcount(), 0, 'no spawner left waiting');
+      for (const g of held) g.kill();
+      const it = pool.imap(slow, [1]);
+      outer = new Timeout(0.02);
+      assert.equal(yield* caught(() => outer.run(() => it.next())), outer);
+      it.close();
+      yield* pool.join();
+    });
+  });
+
   it('Pool(0): freeCount 0, full, waitAvailable(0.01) is 0', async () => {
     await run(function* () {
       const pool = new Pool(0);
