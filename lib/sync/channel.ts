@@ -10,7 +10,7 @@ import { awaitable } from '../core/task';
 import { Empty, Full, ShutDown } from './errors';
 import { GetIterator, type GreenIterable, type GreenIterator } from './iterator';
 import { Notifier } from './notifier';
-import { armTimer, disarm, DONE, Ready, validateBlockOptions, type BlockOptions } from './park';
+import { armTimer, disarm, validateBlockOptions, type BlockOptions } from './park';
 
 /** @internal An item on offer; its putter waits on it until a getter takes it. */
 class Offer extends Notifier {
@@ -99,12 +99,6 @@ export class Channel<T = unknown> implements GreenIterable<T>, AsyncIterable<T> 
       block = validateBlockOptions(options, 'block');
       timeout = options.timeout;
     }
-    // Without blocking it succeeds at the call or raises when run, as
-    // the queues do.
-    if (!block && !this._shutdown && this._getters.linkcount() > this._offers.length) {
-      this.putNowait(item);
-      return DONE;
-    }
     return putTask(this as Channel<unknown>, item, block, timeout);
   }
 
@@ -131,7 +125,6 @@ export class Channel<T = unknown> implements GreenIterable<T>, AsyncIterable<T> 
       block = validateBlockOptions(options, 'block');
       timeout = options.timeout;
     }
-    if (this._offers.length > 0 && (!block || this._getters.linkcount() === 0)) return new Ready(this._take() as T);
     return getTask(this as Channel<unknown>, block, timeout) as Task<T>;
   }
 
@@ -181,6 +174,8 @@ export class Channel<T = unknown> implements GreenIterable<T>, AsyncIterable<T> 
 }
 
 const getTask = awaitable(function* get(channel: Channel<unknown>, block: boolean, timeout: TimeoutArg): Operation<unknown> {
+  // An offer not owed to an earlier getter is taken at once.
+  if (channel._offers.length > 0 && (!block || channel._getters.linkcount() === 0)) return channel._take();
   if (!block) return channel.getNowait();
   if (channel._offers.length === 0 && channel._shutdown) throw new ShutDown();
   const getters = channel._getters;

@@ -8,8 +8,8 @@ import type { TimeoutArg } from '../core/linkable';
 import type { Operation, Task } from '../core/operation';
 import { awaitable } from '../core/task';
 import { NotHeldError } from './errors';
-import { DONE_FALSE, DONE_TRUE, validateBlockOptions, type AcquireOptions } from './park';
-import { acquireOp, holdOn, Semaphore, type Holdable, type HoldOptions } from './semaphore';
+import { validateBlockOptions, type AcquireOptions } from './park';
+import { Acquire, holdOn, Semaphore, type Holdable, type HoldOptions } from './semaphore';
 
 export class Lock extends Semaphore {
   constructor() {
@@ -35,7 +35,8 @@ export class RLock implements Holdable {
   /** @internal The one unit the owner holds. */
   readonly _block = new Semaphore(1);
   private _owner: LockOwner | null = null;
-  private _count = 0;
+  /** @internal Acquisitions by the owner not yet released. */
+  _count = 0;
 
   /** The greenlet holding the lock (the hub outside greenlets), or null. */
   get owner(): LockOwner | null {
@@ -64,20 +65,9 @@ export class RLock implements Holdable {
       blocking = validateBlockOptions(options, 'blocking');
       timeout = options.timeout;
     }
-    const me = current();
-    if (this._owner === me) {
-      this._count++;
-      return DONE_TRUE;
-    }
-    if (this._block._counter > this._block._acquirers || (!blocking && this._block._counter > 0)) {
-      this._block._counter--;
-      this._take(me);
-      return DONE_TRUE;
-    }
-    if (!blocking) return DONE_FALSE;
     // The owner is who called acquire(): from async code that is the hub,
     // not the greenlet `await` runs the wait in.
-    return rlockAcquireTask(this, timeout, me);
+    return rlockAcquireTask(this, blocking, timeout, current());
   }
 
   /** Releases one level; the last one unlocks. Raises NotHeldError unless the current greenlet holds it. */
@@ -107,8 +97,12 @@ export class RLock implements Holdable {
   }
 }
 
-const rlockAcquireTask = awaitable(function* acquire(lock: RLock, timeout: TimeoutArg, me: LockOwner): Operation<boolean> {
-  if (!(yield* acquireOp(lock._block, timeout))) return false;
+const rlockAcquireTask = awaitable(function* acquire(lock: RLock, blocking: boolean, timeout: TimeoutArg, me: LockOwner): Operation<boolean> {
+  if (lock.owner === me) {
+    lock._count++;
+    return true;
+  }
+  if (!(yield* new Acquire(lock._block, blocking, timeout))) return false;
   lock._take(me);
   return true;
 });

@@ -1,6 +1,6 @@
-// Small pieces every blocking operation of lib/sync shares. The operations
-// themselves are single generator leaves (one `yield*` level per blocking
-// call); these plain functions keep their timer handling in one place.
+// Small pieces every blocking operation of lib/sync shares: the tasks
+// fast paths return, the hand-written leaf base, and the timer handling,
+// kept in plain functions so each blocking call stays one `yield*` level.
 import { TimerWatcher } from '../loop/timer';
 import { internalWatcher } from '../loop/watcher';
 import { invalidArgType } from '../loop/errors';
@@ -68,6 +68,8 @@ export const PARKED: IteratorYieldResult<Suspend> = Object.freeze({ done: false,
 export const RESULT_TRUE: IteratorReturnResult<boolean> = Object.freeze({ done: true, value: true });
 /** @internal */
 export const RESULT_FALSE: IteratorReturnResult<boolean> = Object.freeze({ done: true, value: false });
+/** @internal */
+export const RESULT_VOID: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
 
 /**
  * @internal A blocking call written as an iterator by hand: the leaf a

@@ -10,8 +10,8 @@ import { awaitable } from '../core/task';
 import { validateTimeoutArg } from '../core/timeout';
 import { PoolFull } from './errors';
 import { GroupBase } from './group';
-import { DONE, Ready, validateBlockOptions, type AcquireOptions } from './park';
-import { acquireOp, DummySemaphore, Semaphore } from './semaphore';
+import { validateBlockOptions, type AcquireOptions } from './park';
+import { Acquire, DummySemaphore, Semaphore } from './semaphore';
 
 export class Pool extends GroupBase {
   /** The bound, or null for no bound. */
@@ -63,11 +63,6 @@ export class Pool extends GroupBase {
       blocking = validateBlockOptions(options, 'blocking');
       timeout = options.timeout;
     }
-    if (this._members.has(greenlet)) return DONE;
-    if (this._takeSlot(blocking)) {
-      this._insert(greenlet);
-      return DONE;
-    }
     return addTask(this, greenlet, blocking, timeout, false);
   }
 
@@ -80,27 +75,16 @@ export class Pool extends GroupBase {
       blocking = validateBlockOptions(options, 'blocking');
       timeout = options.timeout;
     }
-    if (this._members.has(greenlet)) {
-      greenlet.start();
-      return DONE;
-    }
-    if (this._takeSlot(blocking)) {
-      this._insert(greenlet);
-      greenlet.start();
-      return DONE;
-    }
     return addTask(this, greenlet, blocking, timeout, true);
   }
 
   /**
    * Spawns `fn(...args)` in the pool, waiting (FIFO) while it is full:
-   * `const g = yield* pool.spawn(fn)`. With a free slot the greenlet is
-   * spawned at the call; when full, only when the task is run.
+   * `const g = yield* pool.spawn(fn)`. Like every blocking call, it does
+   * nothing until run (applyAsync() spawns without blocking).
    */
   spawn<A extends unknown[], R extends GreenletResult>(fn: GreenletBody<A, R>, ...args: A): Task<Greenlet<ResultOf<R>>> {
     if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
-    const now = this._trySpawn(fn as unknown as GreenletBody<unknown[], GreenletResult>, args);
-    if (now !== null) return new Ready(now as Greenlet<ResultOf<R>>);
     return spawnTask(this, fn as unknown as GreenletBody<unknown[], GreenletResult>, args) as Task<Greenlet<ResultOf<R>>>;
   }
 
@@ -136,10 +120,10 @@ export class Pool extends GroupBase {
   }
 
   /**
-   * Takes a slot now if one is free for us: for a blocking caller, only
-   * if no earlier caller is still waiting for one (FIFO).
+   * @internal Takes a slot now if one is free for us: for a blocking
+   * caller, only if no earlier caller is still waiting for one (FIFO).
    */
-  private _takeSlot(blocking: boolean): boolean {
+  _takeSlot(blocking: boolean): boolean {
     const slots = this._slots;
     if (slots instanceof DummySemaphore) return true;
     if (slots._counter > slots._acquirers || (!blocking && slots._counter > 0)) {
@@ -158,18 +142,22 @@ const spawnTask = awaitable(function* spawn(pool: Pool, fn: GreenletBody<unknown
   // An unbounded pool always has a slot; a bounded one may have one by now.
   const now = pool._trySpawn(fn, args);
   if (now !== null) return now;
-  yield* acquireOp(pool._slots as Semaphore, null);
+  yield* new Acquire(pool._slots as Semaphore, true, null);
   return pool._spawnInto(fn, args);
 });
 
 const addTask = awaitable(function* add(pool: Pool, greenlet: Greenlet, blocking: boolean, timeout: TimeoutArg, start: boolean): Operation<void> {
-  // Only a bounded pool gets here: an unbounded one always has a slot.
-  if (!blocking || !(yield* acquireOp(pool._slots as Semaphore, timeout))) throw new PoolFull();
-  if (pool._members.has(greenlet)) {
-    // Added by someone else while we waited.
-    pool._slots.release();
-  } else {
-    pool._insert(greenlet);
+  if (!pool._members.has(greenlet)) {
+    if (!pool._takeSlot(blocking)) {
+      // Only a bounded pool gets here: an unbounded one always has a slot.
+      if (!blocking || !(yield* new Acquire(pool._slots as Semaphore, true, timeout))) throw new PoolFull();
+    }
+    if (pool._members.has(greenlet)) {
+      // Added by someone else while we waited.
+      pool._slots.release();
+    } else {
+      pool._insert(greenlet);
+    }
   }
   if (start) greenlet.start();
 });

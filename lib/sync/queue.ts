@@ -14,13 +14,14 @@
 import { invalidArgType } from '../loop/errors';
 import { validateBoolean, validateInteger, validateObject } from '../loop/validate';
 import type { TimeoutArg } from '../core/linkable';
-import { SUSPEND, type Operation, type Task } from '../core/operation';
+import type { Greenlet } from '../core/greenlet';
+import { SUSPEND, type Operation, type Suspend, type Task } from '../core/operation';
 import { awaitable } from '../core/task';
 import { validateTimeoutArg } from '../core/timeout';
 import { Empty, Full, OverReleaseError, ShutDown } from './errors';
 import { GetIterator, type GreenIterable, type GreenIterator } from './iterator';
 import { Notifier } from './notifier';
-import { armTimer, disarm, DONE, DONE_TRUE, ownsTimeout, Ready, validateBlockOptions, type BlockOptions } from './park';
+import { armTimer, disarm, DONE_TRUE, Leaf, ownsTimeout, PARKED, RESULT_VOID, validateBlockOptions, type Armed, type BlockOptions } from './park';
 
 export interface QueueOptions<T> {
   /** Initial items, put in order (they may exceed maxsize). */
@@ -144,11 +145,7 @@ export class SimpleQueue<T = unknown> implements GreenIterable<T>, AsyncIterable
       block = validateBlockOptions(options, 'block');
       timeout = options.timeout;
     }
-    if (!this._shutdown && this._size() < this._max && (this._putters.linkcount() === 0 || !block)) {
-      this._add(item);
-      return DONE;
-    }
-    return putTask(this as SimpleQueue<unknown>, item, block, timeout);
+    return new QueuePut(this as SimpleQueue<unknown>, item, block, timeout);
   }
 
   /** Puts without waiting: raises Full if there is no free slot, ShutDown after shutdown(). */
@@ -171,8 +168,7 @@ export class SimpleQueue<T = unknown> implements GreenIterable<T>, AsyncIterable
       block = validateBlockOptions(options, 'block');
       timeout = options.timeout;
     }
-    if (this._size() > 0 && (this._getters.linkcount() === 0 || !block)) return new Ready(this._take());
-    return getTask(this as SimpleQueue<unknown>, block, timeout, false) as Task<T>;
+    return new QueueGet<T>(this, block, timeout, false);
   }
 
   /** Removes and returns the next item without waiting; raises Empty (or ShutDown) if there is none. */
@@ -189,8 +185,7 @@ export class SimpleQueue<T = unknown> implements GreenIterable<T>, AsyncIterable
       block = validateBlockOptions(options, 'block');
       timeout = options.timeout;
     }
-    if (this._size() > 0 && (this._getters.linkcount() === 0 || !block)) return new Ready(this._peek());
-    return getTask(this as SimpleQueue<unknown>, block, timeout, true) as Task<T>;
+    return new QueueGet<T>(this, block, timeout, true);
   }
 
   /** The next item, left in the queue; raises Empty (or ShutDown) if there is none. */
@@ -409,55 +404,147 @@ export class LifoQueue<T = unknown> extends Queue<T> {
   }
 }
 
-// --- the blocking operations: one generator level each ---
+// --- the blocking operations ---
 
-const getTask = awaitable(function* get(queue: SimpleQueue<unknown>, block: boolean, timeout: TimeoutArg, peek: boolean): Operation<unknown> {
-  if (queue._size() === 0 || !block) {
-    if (queue._size() > 0) return peek ? queue._peek() : queue._take();
-    if (queue._shutdown) throw new ShutDown();
-    if (!block) throw new Empty();
+/**
+ * get() and peek() as a hand-written leaf (see Leaf): the queue's hot
+ * path. When run it takes the next item if there is one for it (none of
+ * the getters already waiting is owed it), else parks in the FIFO; a
+ * pass of the notification resumes it, and it takes the item itself. It
+ * is its own iterator result when done: one allocation per call.
+ */
+class QueueGet<T> extends Leaf<T> implements IteratorReturnResult<T> {
+  done = true as const;
+  value: T = undefined as T;
+  private _greenlet: Greenlet | null = null;
+  private _armed: Armed = null;
+
+  constructor(
+    private readonly _queue: SimpleQueue<T>,
+    private readonly _block: boolean,
+    private readonly _timeout: TimeoutArg,
+    private readonly _peek: boolean,
+  ) {
+    super();
   }
-  const getters = queue._getters;
-  const greenlet = getters.hub._currentGreenlet(peek ? 'Queue.peek()' : 'Queue.get()');
-  const armed = armTimer(getters.hub, greenlet, timeout);
-  try {
-    for (;;) {
-      // Behind earlier getters: if an item is there, _addLink queues the
-      // notification that reaches us after them.
-      getters._addLink(greenlet);
-      greenlet._waitingOn = getters;
-      if ((yield SUSPEND) !== getters) throw new Empty();
-      if (queue._size() > 0) return peek ? queue._peek() : queue._take();
-      if (queue._shutdown) throw new ShutDown();
+
+  next(woke?: unknown): IteratorResult<Suspend, T> {
+    const queue = this._queue;
+    const getters = queue._getters;
+    let greenlet = this._greenlet;
+    if (greenlet === null) {
+      if (queue._size() > 0 && (!this._block || getters.linkcount() === 0)) return this._done();
+      if (queue._shutdown && queue._size() === 0) throw new ShutDown();
+      if (!this._block) throw new Empty();
+      greenlet = getters.hub._currentGreenlet(this._peek ? 'Queue.peek()' : 'Queue.get()');
+      this._armed = armTimer(getters.hub, greenlet, this._timeout);
+      this._greenlet = greenlet;
+    } else if (woke !== getters) {
+      // Our timer.
+      this._finish();
+      throw new Empty();
+    } else if (queue._size() > 0) {
+      this._finish();
+      return this._done();
+    } else if (queue._shutdown) {
+      this._finish();
+      throw new ShutDown();
     }
-  } finally {
-    getters._removeLink(greenlet);
-    disarm(armed);
+    // Behind earlier getters: if an item is there, _addLink queues the
+    // notification that reaches us after them.
+    getters._addLink(greenlet);
+    greenlet._waitingOn = getters;
+    return PARKED;
   }
-});
 
-const putTask = awaitable(function* put(queue: SimpleQueue<unknown>, item: unknown, block: boolean, timeout: TimeoutArg): Operation<void> {
-  if (queue._shutdown) throw new ShutDown();
-  if (!block) throw new Full();
-  const putters = queue._putters;
-  const greenlet = putters.hub._currentGreenlet('Queue.put()');
-  const armed = armTimer(putters.hub, greenlet, timeout);
-  try {
-    for (;;) {
-      putters._addLink(greenlet);
-      greenlet._waitingOn = putters;
-      if ((yield SUSPEND) !== putters) throw new Full();
+  throw(error: unknown): IteratorResult<Suspend, T> {
+    this._finish();
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<Suspend, T> {
+    this._finish();
+    return { done: true, value: value as T };
+  }
+
+  private _done(): this {
+    this.value = this._peek ? this._queue._peek() : this._queue._take();
+    return this;
+  }
+
+  private _finish(): void {
+    const greenlet = this._greenlet;
+    if (greenlet === null) return;
+    this._greenlet = null;
+    this._queue._getters._removeLink(greenlet);
+    disarm(this._armed);
+    this._armed = null;
+  }
+}
+
+/** put() as a hand-written leaf: like QueueGet, for a free slot. */
+class QueuePut extends Leaf<void> {
+  private _greenlet: Greenlet | null = null;
+  private _armed: Armed = null;
+
+  constructor(
+    private readonly _queue: SimpleQueue<unknown>,
+    private readonly _item: unknown,
+    private readonly _block: boolean,
+    private readonly _timeout: TimeoutArg,
+  ) {
+    super();
+  }
+
+  next(woke?: unknown): IteratorResult<Suspend, void> {
+    const queue = this._queue;
+    const putters = queue._putters;
+    let greenlet = this._greenlet;
+    if (greenlet === null) {
       if (queue._shutdown) throw new ShutDown();
-      if (queue._size() < queue._max) {
-        queue._add(item);
-        return;
+      if (queue._size() < queue._max && (!this._block || putters.linkcount() === 0)) {
+        queue._add(this._item);
+        return RESULT_VOID;
       }
+      if (!this._block) throw new Full();
+      greenlet = putters.hub._currentGreenlet('Queue.put()');
+      this._armed = armTimer(putters.hub, greenlet, this._timeout);
+      this._greenlet = greenlet;
+    } else if (woke !== putters) {
+      this._finish();
+      throw new Full();
+    } else if (queue._shutdown) {
+      this._finish();
+      throw new ShutDown();
+    } else if (queue._size() < queue._max) {
+      this._finish();
+      queue._add(this._item);
+      return RESULT_VOID;
     }
-  } finally {
-    putters._removeLink(greenlet);
-    disarm(armed);
+    putters._addLink(greenlet);
+    greenlet._waitingOn = putters;
+    return PARKED;
   }
-});
+
+  throw(error: unknown): IteratorResult<Suspend, void> {
+    this._finish();
+    throw error;
+  }
+
+  return(): IteratorResult<Suspend, void> {
+    this._finish();
+    return RESULT_VOID;
+  }
+
+  private _finish(): void {
+    const greenlet = this._greenlet;
+    if (greenlet === null) return;
+    this._greenlet = null;
+    this._queue._putters._removeLink(greenlet);
+    disarm(this._armed);
+    this._armed = null;
+  }
+}
 
 const joinTask = awaitable(function* join(queue: Queue<unknown>, timeout: TimeoutArg): Operation<boolean> {
   const allDone = queue._allDone;

@@ -5,9 +5,9 @@
 // even if a unit was just released (no barging), so the lock is fair
 // (gevent #1487). A non-blocking acquire() takes a free unit if any.
 import { validateInteger, validateObject } from '../loop/validate';
-import type { GreenletResult, ResultOf } from '../core/greenlet';
+import type { Greenlet, GreenletResult, ResultOf } from '../core/greenlet';
 import type { TimeoutArg } from '../core/linkable';
-import { SUSPEND, type Operation, type Task } from '../core/operation';
+import { SUSPEND, type Operation, type Suspend, type Task } from '../core/operation';
 import { awaitable } from '../core/task';
 import { Timeout, validateTimeoutArg } from '../core/timeout';
 import { OverReleaseError } from './errors';
@@ -15,14 +15,18 @@ import { Notifier } from './notifier';
 import {
   armTimer,
   disarm,
-  DONE_FALSE,
   DONE_TRUE,
+  Leaf,
   ownsTimeout,
+  PARKED,
   Ready,
+  RESULT_FALSE,
+  RESULT_TRUE,
   runResult,
   validateBlockOptions,
   validateBody,
   type AcquireOptions,
+  type Armed,
 } from './park';
 
 /** Options of hold(). */
@@ -77,12 +81,7 @@ export class Semaphore extends Notifier implements Holdable {
       blocking = validateBlockOptions(options, 'blocking');
       timeout = options.timeout;
     }
-    if (this._counter > this._acquirers || (!blocking && this._counter > 0)) {
-      this._counter--;
-      return DONE_TRUE;
-    }
-    if (!blocking) return DONE_FALSE;
-    return acquireTask(this, timeout);
+    return new Acquire(this, blocking, timeout);
   }
 
   /** Gives a unit back and returns the new counter; waiters resume through the hub's queue. */
@@ -176,37 +175,74 @@ export class DummySemaphore extends Notifier implements Holdable {
 }
 
 /**
- * @internal The blocking acquire: parks in the FIFO until a pass of the
- * notification reaches this greenlet with a unit free.
+ * @internal acquire() as a hand-written leaf (see Leaf): it takes a free
+ * unit when run, or parks in the FIFO until a notification pass reaches it
+ * with a unit free. Nothing happens until it is run.
  */
-export function* acquireOp(sem: Semaphore, timeout: TimeoutArg): Operation<boolean> {
-  const hub = sem.hub;
-  const greenlet = hub._currentGreenlet('Semaphore.acquire()');
-  const armed = armTimer(hub, greenlet, timeout);
-  sem._acquirers++;
-  try {
-    for (;;) {
-      // A unit may be free with earlier acquirers still to be served:
-      // _addLink then queues a notification, which reaches us after them.
-      sem._addLink(greenlet);
-      greenlet._waitingOn = sem;
-      if ((yield SUSPEND) !== sem) return false;
-      if (sem._counter > 0) {
+export class Acquire extends Leaf<boolean> {
+  private _greenlet: Greenlet | null = null;
+  private _armed: Armed = null;
+
+  constructor(
+    private readonly _sem: Semaphore,
+    private readonly _blocking: boolean,
+    private readonly _timeout: TimeoutArg,
+  ) {
+    super();
+  }
+
+  next(value?: unknown): IteratorResult<Suspend, boolean> {
+    const sem = this._sem;
+    let greenlet = this._greenlet;
+    if (greenlet === null) {
+      // A free unit is ours unless earlier acquirers wait for it (FIFO); a
+      // non-blocking call takes any free unit.
+      if (sem._counter > sem._acquirers || (!this._blocking && sem._counter > 0)) {
         sem._counter--;
-        return true;
+        return RESULT_TRUE;
       }
+      if (!this._blocking) return RESULT_FALSE;
+      greenlet = sem.hub._currentGreenlet('Semaphore.acquire()');
+      this._armed = armTimer(sem.hub, greenlet, this._timeout);
+      this._greenlet = greenlet;
+      sem._acquirers++;
+    } else if (value !== sem) {
+      // Our timer.
+      this._finish();
+      return RESULT_FALSE;
+    } else if (sem._counter > 0) {
+      sem._counter--;
+      this._finish();
+      return RESULT_TRUE;
     }
-  } catch (error) {
-    if (ownsTimeout(timeout, error)) return false;
+    // A unit may be free with earlier acquirers still to be served:
+    // _addLink then queues a notification, which reaches us after them.
+    sem._addLink(greenlet);
+    greenlet._waitingOn = sem;
+    return PARKED;
+  }
+
+  throw(error: unknown): IteratorResult<Suspend, boolean> {
+    this._finish();
+    if (ownsTimeout(this._timeout, error)) return RESULT_FALSE;
     throw error;
-  } finally {
-    sem._acquirers--;
-    sem._removeLink(greenlet);
-    disarm(armed);
+  }
+
+  return(value?: unknown): IteratorResult<Suspend, boolean> {
+    this._finish();
+    return { done: true, value: value as boolean };
+  }
+
+  private _finish(): void {
+    const greenlet = this._greenlet;
+    if (greenlet === null) return;
+    this._greenlet = null;
+    this._sem._acquirers--;
+    this._sem._removeLink(greenlet);
+    disarm(this._armed);
+    this._armed = null;
   }
 }
-
-const acquireTask = awaitable(acquireOp);
 
 const waitTask = awaitable(function* wait(sem: Semaphore, timeout: TimeoutArg): Operation<number> {
   const greenlet = sem.hub._currentGreenlet('Semaphore.wait()');

@@ -32,6 +32,18 @@ describe('Semaphore (gevent test__semaphore)', () => {
     });
   });
 
+  it('blocking calls act only when run: a task never run takes nothing', async () => {
+    await run(function* () {
+      const sem = new Semaphore(1);
+      void sem.acquire();
+      assert.equal(sem.counter, 1);
+      const task = sem.acquire();
+      assert.equal(sem.counter, 1);
+      assert.equal(yield* task, true);
+      assert.equal(sem.counter, 0);
+    });
+  });
+
   it('two rawlinks both fire after releases (test_release_twice)', async () => {
     await run(function* () {
       const sem = new Semaphore();

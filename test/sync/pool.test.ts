@@ -31,15 +31,15 @@ function* divideBy(x: number): Operation<number> {
 }
 
 describe('Pool (gevent test__pool)', () => {
-  // With a free slot, spawn() spawns at the call.
+  // applyAsync() spawns at the call (it never blocks).
   waitGeneric('join() on a busy pool', (timeout) => {
     const pool = new Pool(1);
-    void pool.spawn(() => sleep(2, { ref: false }));
+    pool.applyAsync(() => sleep(2, { ref: false }));
     return pool.join({ timeout });
   }, false);
   waitGeneric('join({ raiseError }) on a busy pool', (timeout) => {
     const pool = new Pool(1);
-    void pool.spawn(() => sleep(2, { ref: false }));
+    pool.applyAsync(() => sleep(2, { ref: false }));
     return pool.join({ timeout, raiseError: true });
   }, false);
   waitGeneric('waitAvailable() on Pool(0)', (timeout) => new Pool(0).waitAvailable(timeout), 0);
@@ -352,6 +352,19 @@ describe('Pool (gevent test__pool)', () => {
       outer = new Timeout(0.02);
       assert.equal(yield* caught(() => outer.run(() => it.next())), outer);
       it.close();
+      yield* pool.join();
+    });
+  });
+
+  it('spawn() and add() act only when run; applyAsync() spawns at the call', async () => {
+    await run(function* () {
+      const pool = new Pool(2);
+      void pool.spawn(() => 1);
+      void pool.add(new Greenlet(() => 1));
+      assert.equal(pool.length, 0);
+      const g = pool.applyAsync(() => sleep(0.001));
+      assert.equal(pool.length, 1);
+      assert.equal(pool.has(g), true);
       yield* pool.join();
     });
   });

@@ -79,6 +79,32 @@ describe('queues (gevent test__queue)', () => {
         assert.ok(results[1] instanceof Full);
       });
 
+      it('put() and get() act only when run: a task never run changes nothing', async () => {
+        await run(function* () {
+          const q = make(2);
+          if (q instanceof Channel) {
+            const getter = spawn(() => q.get());
+            yield* sleep(0);
+            void q.put('never');
+            const put = q.put('x');
+            assert.equal(q.balance, -1);
+            spawn(() => put);
+            assert.equal(yield* getter.get(), 'x');
+            return;
+          }
+          void q.put('never');
+          assert.equal(q.qsize(), 0);
+          const put = q.put('x');
+          assert.equal(q.qsize(), 0);
+          yield* put;
+          void q.get();
+          assert.equal(q.qsize(), 1);
+          const get = q.get();
+          assert.equal(q.qsize(), 1);
+          assert.equal(yield* get, 'x');
+        });
+      });
+
       it('non-blocking put() and get() raise Full and Empty when run, not at the call', async () => {
         await run(function* () {
           const q = make(1);
