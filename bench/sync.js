@@ -78,9 +78,13 @@ for (const [workload, how] of Object.entries(WORKLOADS)) {
   rows.push([`${workload} (peak RSS MB)`, fmt(gr, 1), fmt(nr, 1), fmt(er, 1), ratio(nr, gr), ratio(er, gr)]);
   const [cc, cw] = [pick('greenhub', 'cpu_ops_per_s'), pick('greenhub', 'warm_cpu_ops_per_s')];
   rows.push([`${workload} (greenhub per CPU-second, cold / warm)`, `${fmt(cc)} / ${fmt(cw)}`, '', '', '', '']);
-  if (how.goal) goals.push(`${workload}: cold ${fmt(gc)} / warm ${fmt(gw)} ${unit} — goal ${fmt(how.goal)}: ${Math.max(gc, gw) >= how.goal ? 'met' : 'missed'}`);
+  if (how.goal) {
+    const verdict = Math.max(gc, gw) >= how.goal ? 'met' : 'missed';
+    goals.push(`${workload}: cold ${fmt(gc)} / warm ${fmt(gw)} ${unit} — goal ${fmt(how.goal)}: ${verdict}`);
+  }
 }
-console.log(`greenhub (${backend} backend) vs Node promises vs gevent${gevent ? '' : ' (python3-gevent not installed)'}; medians of ${repeats}`);
+const missing = gevent ? '' : ' (python3-gevent not installed)';
+console.log(`greenhub (${backend} backend) vs Node promises vs gevent${missing}; medians of ${repeats}`);
 table(['workload', 'greenhub', 'node', 'gevent', 'greenhub vs node', 'greenhub vs gevent'], rows);
 console.log('Ratios: above 1× means greenhub is better (faster, or less memory).');
 for (const line of goals) console.log(line);

@@ -53,7 +53,12 @@ async function runOne() {
   const warm = await benchPoolMap();
   res.warm_secs = warm.secs;
   res.warm_ops_per_s = warm.ops_per_s;
-  const out = Object.assign({ variant: '' }, res, { impl: 'node', bench: 'g_pool_map', start_rss_mb: startRss, peak_rss_mb: peak });
+  const out = Object.assign({ variant: '' }, res, {
+    impl: 'node',
+    bench: 'g_pool_map',
+    start_rss_mb: startRss,
+    peak_rss_mb: peak,
+  });
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 

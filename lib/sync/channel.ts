@@ -195,7 +195,12 @@ const getTask = awaitable(function* get(channel: Channel<unknown>, block: boolea
   }
 });
 
-const putTask = awaitable(function* put(channel: Channel<unknown>, item: unknown, block: boolean, timeout: TimeoutArg): Operation<void> {
+const putTask = awaitable(function* put(
+  channel: Channel<unknown>,
+  item: unknown,
+  block: boolean,
+  timeout: TimeoutArg,
+): Operation<void> {
   if (!block) {
     channel.putNowait(item);
     return;

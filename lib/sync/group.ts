@@ -176,7 +176,11 @@ export abstract class GroupBase extends Notifier implements Iterable<Greenlet> {
   }
 
   /** The results of `fn` over the items in the order the calls finish (see IMap). */
-  imapUnordered<T, R extends GreenletResult>(fn: Mapper<T, R>, iterable: MapSource<T>, options: IMapOptions = {}): IMap<ResultOf<R>> {
+  imapUnordered<T, R extends GreenletResult>(
+    fn: Mapper<T, R>,
+    iterable: MapSource<T>,
+    options: IMapOptions = {},
+  ): IMap<ResultOf<R>> {
     return this._imap(fn, iterable, options, false) as IMap<ResultOf<R>>;
   }
 
@@ -411,7 +415,11 @@ class MapState {
   }
 }
 
-const mapTask = awaitable(function* map(group: GroupBase, fn: Mapper<unknown, GreenletResult>, iterable: MapSource<unknown>): Operation<unknown[]> {
+const mapTask = awaitable(function* map(
+  group: GroupBase,
+  fn: Mapper<unknown, GreenletResult>,
+  iterable: MapSource<unknown>,
+): Operation<unknown[]> {
   const source = openSource('iterable', iterable);
   const epoch = group._killEpoch;
   const state = new MapState();
@@ -447,7 +455,11 @@ const mapTask = awaitable(function* map(group: GroupBase, fn: Mapper<unknown, Gr
   }
 });
 
-const applyTask = awaitable(function* apply(group: GroupBase, fn: GreenletBody<unknown[], GreenletResult>, args: unknown[]): Operation<unknown> {
+const applyTask = awaitable(function* apply(
+  group: GroupBase,
+  fn: GreenletBody<unknown[], GreenletResult>,
+  args: unknown[],
+): Operation<unknown> {
   const current = group.hub._running;
   if (current !== null && group._members.has(current)) return yield* runResult(fn(...args));
   const greenlet = group._trySpawn(fn, args) ?? (yield* group._spawnOp(fn, args));

@@ -25,7 +25,10 @@ export interface GreenIterable<T> {
 export const ITERATION_DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
 /** @internal An async iterator stepping `step()` in a greenlet each time; return() closes. */
-export function asyncIteratorOf<T>(step: () => Operation<IteratorResult<T, undefined>>, close: () => void): AsyncIterator<T, undefined> {
+export function asyncIteratorOf<T>(
+  step: () => Operation<IteratorResult<T, undefined>>,
+  close: () => void,
+): AsyncIterator<T, undefined> {
   return {
     next: () => run(step),
     return: (): Promise<IteratorResult<T, undefined>> => {

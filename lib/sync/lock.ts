@@ -97,7 +97,12 @@ export class RLock implements Holdable {
   }
 }
 
-const rlockAcquireTask = awaitable(function* acquire(lock: RLock, blocking: boolean, timeout: TimeoutArg, me: LockOwner): Operation<boolean> {
+const rlockAcquireTask = awaitable(function* acquire(
+  lock: RLock,
+  blocking: boolean,
+  timeout: TimeoutArg,
+  me: LockOwner,
+): Operation<boolean> {
   if (lock.owner === me) {
     lock._count++;
     return true;

@@ -138,7 +138,11 @@ export class Pool extends GroupBase {
   }
 }
 
-const spawnTask = awaitable(function* spawn(pool: Pool, fn: GreenletBody<unknown[], GreenletResult>, args: unknown[]): Operation<Greenlet> {
+const spawnTask = awaitable(function* spawn(
+  pool: Pool,
+  fn: GreenletBody<unknown[], GreenletResult>,
+  args: unknown[],
+): Operation<Greenlet> {
   // An unbounded pool always has a slot; a bounded one may have one by now.
   const now = pool._trySpawn(fn, args);
   if (now !== null) return now;
@@ -146,7 +150,13 @@ const spawnTask = awaitable(function* spawn(pool: Pool, fn: GreenletBody<unknown
   return pool._spawnInto(fn, args);
 });
 
-const addTask = awaitable(function* add(pool: Pool, greenlet: Greenlet, blocking: boolean, timeout: TimeoutArg, start: boolean): Operation<void> {
+const addTask = awaitable(function* add(
+  pool: Pool,
+  greenlet: Greenlet,
+  blocking: boolean,
+  timeout: TimeoutArg,
+  start: boolean,
+): Operation<void> {
   if (!pool._members.has(greenlet)) {
     if (!pool._takeSlot(blocking)) {
       // Only a bounded pool gets here: an unbounded one always has a slot.

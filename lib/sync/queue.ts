@@ -21,7 +21,18 @@ import { validateTimeoutArg } from '../core/timeout';
 import { Empty, Full, OverReleaseError, ShutDown } from './errors';
 import { GetIterator, type GreenIterable, type GreenIterator } from './iterator';
 import { Notifier } from './notifier';
-import { armTimer, disarm, DONE_TRUE, Leaf, ownsTimeout, PARKED, RESULT_VOID, validateBlockOptions, type Armed, type BlockOptions } from './park';
+import {
+  armTimer,
+  disarm,
+  DONE_TRUE,
+  Leaf,
+  ownsTimeout,
+  PARKED,
+  RESULT_VOID,
+  validateBlockOptions,
+  type Armed,
+  type BlockOptions,
+} from './park';
 
 export interface QueueOptions<T> {
   /** Initial items, put in order (they may exceed maxsize). */
@@ -297,7 +308,8 @@ export class SimpleQueue<T = unknown> implements GreenIterable<T>, AsyncIterable
 
   /** @internal */
   _describe(): string {
-    return `${this.constructor.name}(${this._size()}/${this._max === Infinity ? '∞' : this._max}${this._shutdown ? ', shut down' : ''})`;
+    const bound = this._max === Infinity ? '∞' : String(this._max);
+    return `${this.constructor.name}(${this._size()}/${bound}${this._shutdown ? ', shut down' : ''})`;
   }
 
   private _grow(): void {

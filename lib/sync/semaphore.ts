@@ -276,7 +276,10 @@ const holdTask = awaitable(function* hold(lock: Holdable, body: () => GreenletRe
   // The wait for the lock runs under a Timeout, which raises itself (or
   // the error it carries) as get() does; the body does not.
   let started: Timeout | null = null;
-  if (typeof timeout === 'number') started = new Timeout(timeout, undefined, { describe: `${lock.constructor.name}.hold() timed out after ${timeout} seconds` }).start();
+  if (typeof timeout === 'number') {
+    const describe = `${lock.constructor.name}.hold() timed out after ${timeout} seconds`;
+    started = new Timeout(timeout, undefined, { describe }).start();
+  }
   else if (timeout instanceof Timeout && !timeout.pending) started = timeout.start();
   try {
     yield* lock.acquire();

@@ -66,7 +66,11 @@ export function waitGeneric(title: string, wait: (timeout: TimeoutArg) => Operat
  * `get(timeout: Timeout)` raises that Timeout; a Timeout carrying an
  * error raises the error; an outer Timeout propagates as itself.
  */
-export function getGeneric(title: string, get: (timeout: TimeoutArg) => Operation<unknown>, Kind: new (...args: never[]) => Error): void {
+export function getGeneric(
+  title: string,
+  get: (timeout: TimeoutArg) => Operation<unknown>,
+  Kind: new (...args: never[]) => Error,
+): void {
   describe(`${title}: get-generic`, () => {
     it(`raises ${Kind.name} after a timeout in seconds`, async () => {
       await run(function* () {

@@ -46,7 +46,8 @@ describe('local (gevent test__local)', () => {
   });
 
   it('new local(arg) on the base class is a TypeError', () => {
-    assert.throws(() => new (local as unknown as new (x: string) => local)('foo'), { name: 'TypeError', message: /not supported/ });
+    const Local = local as unknown as new (x: string) => local;
+    assert.throws(() => new Local('foo'), { name: 'TypeError', message: /not supported/ });
   });
 
   it('a subclass constructor runs again in each greenlet, with the same arguments', async () => {

@@ -1,6 +1,19 @@
 import { strict as assert } from 'node:assert';
 
-import { getHub, iwait, joinAll, LoopExit, run, sleep, spawn, spawnLater, Timeout, wait, type Greenlet, type Operation } from '../../lib/core';
+import {
+  getHub,
+  iwait,
+  joinAll,
+  LoopExit,
+  run,
+  sleep,
+  spawn,
+  spawnLater,
+  Timeout,
+  wait,
+  type Greenlet,
+  type Operation,
+} from '../../lib/core';
 import { BoundedSemaphore, DummySemaphore, Lock, NotHeldError, OverReleaseError, RLock, Semaphore } from '../../lib/sync';
 import { caught, elapsed, ExpectedError, getGeneric, killWhileWaiting, waitGeneric, withCapturedErrors } from './helpers';
 
@@ -174,7 +187,10 @@ describe('Semaphore (gevent test__semaphore)', () => {
   });
 
   it('awaiting acquire() on Semaphore(0) with nothing to release it raises LoopExit', async () => {
-    await assert.rejects(Promise.resolve(new Semaphore(0).acquire()), (e: unknown) => e instanceof LoopExit && /Semaphore/.test(e.message));
+    await assert.rejects(
+      Promise.resolve(new Semaphore(0).acquire()),
+      (e: unknown) => e instanceof LoopExit && /Semaphore/.test(e.message),
+    );
   });
 
   it('iwait: the semaphore released first comes first; close() unlinks the rest (test__iwait)', async () => {

@@ -336,7 +336,7 @@ describe('Pool (gevent test__pool)', () => {
     });
   });
 
-  it('calls without a timeout of their own (spawn, map, imap next) give way to an outer Timeout, leaving nothing behind', async () => {
+  it('spawn, map and imap next (no timeout of their own) give way to an outer Timeout, leaving nothing', async () => {
     await run(function* () {
       const pool = new Pool(2);
       const slow = (x: number): Operation<number> => sqr(x, 10);

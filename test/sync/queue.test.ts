@@ -501,7 +501,7 @@ describe('queues (gevent test__queue)', () => {
       });
     });
 
-    it('shutdown(true): get raises at once, taskDone raises, join returns; blocked getters and putters wake with ShutDown', async () => {
+    it('shutdown(true): get raises at once, taskDone raises, join returns; waiters wake with ShutDown', async () => {
       await run(function* () {
         const q = new Queue<number>(1);
         const getterQ = new Queue<number>();
@@ -649,7 +649,8 @@ describe('queues (gevent test__queue)', () => {
       assert.throws(() => new SimpleQueue(1.5), RangeError);
       assert.throws(() => new Queue('3' as unknown as number), { name: 'TypeError', message: /"maxsize"/ });
       assert.throws(() => new Queue(1, { items: 5 as unknown as number[] }), { name: 'TypeError', message: /"options.items"/ });
-      assert.throws(() => new PriorityQueue(1, { compare: 'x' as unknown as () => number }), { name: 'TypeError', message: /compare/ });
+      const compare = 'x' as unknown as () => number;
+      assert.throws(() => new PriorityQueue(1, { compare }), { name: 'TypeError', message: /compare/ });
       assert.equal(new Queue(0).maxsize, null, '0 is unbounded, as in Python');
     });
 
