@@ -56,8 +56,9 @@ const dropViews = (greenlet: Greenlet): void => {
 };
 
 // Set while a subclass constructor re-runs in a new greenlet: the base
-// constructor then returns this existing proxy instead of a new object.
-let reinitializing: object | null = null;
+// constructor called for that class then returns the existing proxy
+// instead of making a new object.
+let reinitializing: LocalState | null = null;
 
 function currentKey(): Greenlet | Hub {
   const hub = getHub();
@@ -83,11 +84,16 @@ function viewOf(state: LocalState): View {
     if (state.ctor !== null) {
       // First access in this greenlet: run the subclass constructor again
       // on this same object; its initializers fill the new view.
-      reinitializing = state.proxy;
+      const outer = reinitializing;
+      reinitializing = state;
       try {
         Reflect.construct(state.ctor, state.args);
+      } catch (error) {
+        // No half-built view: the next access tries (and raises) again.
+        map.delete(state);
+        throw error;
       } finally {
-        reinitializing = null;
+        reinitializing = outer;
       }
     }
   }
@@ -98,8 +104,7 @@ function handler(state: LocalState): ProxyHandler<object> {
   return {
     get(target, key, receiver) {
       const view = viewOf(state);
-      if (key in view) return view[key];
-      return Reflect.get(target, key, receiver);
+      return key in view ? Reflect.get(view, key, receiver) : Reflect.get(target, key, receiver);
     },
     set(target, key, value, receiver) {
       const view = viewOf(state);
@@ -151,11 +156,11 @@ export class local {
   [key: string]: unknown;
 
   constructor(...args: unknown[]) {
-    if (reinitializing !== null) {
-      const existing = reinitializing;
+    const rebuilding = reinitializing;
+    if (rebuilding !== null && rebuilding.ctor === new.target) {
       // Consumed: a local the constructor creates is a new one.
       reinitializing = null;
-      return existing as this;
+      return rebuilding.proxy as this;
     }
     if (new.target === local && args.length > 0) {
       throw invalidArgType('args', 'empty: initialization arguments are not supported by local itself (subclass it)', args[0]);

@@ -120,6 +120,53 @@ describe('local (gevent test__local)', () => {
     });
   });
 
+  it('a constructor that throws in a greenlet raises there on every access, and locals it makes are new ones', async () => {
+    let failNext = false;
+    class Inner extends local {
+      n = 1;
+    }
+    class Fragile extends local {
+      inner = new Inner();
+      constructor() {
+        super();
+        if (failNext) throw new Error('init failed');
+      }
+      get double(): number {
+        return (this.inner as Inner).n * 2;
+      }
+    }
+    await run(function* () {
+      const f = new Fragile();
+      assert.equal(f.double, 2);
+      failNext = true;
+      const child = spawn(function* () {
+        const errors: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          try {
+            void f.inner;
+          } catch (e) {
+            errors.push((e as Error).message);
+          }
+        }
+        failNext = false;
+        return { errors, double: f.double, fresh: f.inner !== undefined };
+      });
+      assert.deepEqual(yield* child.get(), { errors: ['init failed', 'init failed'], double: 2, fresh: true });
+      assert.ok(f.inner instanceof Inner);
+    });
+  });
+
+  it("an accessor defined on one greenlet's view sees the local as this", () => {
+    const data = new local();
+    Object.defineProperty(data, 'self', {
+      get(this: local) {
+        return this;
+      },
+      enumerable: true,
+    });
+    assert.equal(data.self, data);
+  });
+
   it('properties cannot be made non-configurable; the object cannot be frozen', () => {
     const data = new local();
     assert.throws(() => Object.defineProperty(data, 'x', { value: 1, configurable: false }), TypeError);
