@@ -63,7 +63,7 @@ describe('Group (gevent test__greenletset)', () => {
       started = process.hrtime.bigint();
       yield* s.kill();
       assert.equal(s.length, 0);
-      assert.ok(elapsed(started) < 0.8);
+      assert.ok(elapsed(started) < 5, 'a blocking kill does not wait for the 10 s sleeps');
 
       s.spawn(() => sleep(10));
       s.spawn(() => sleep(10));
