@@ -6,7 +6,7 @@
 //
 //   node bench/echo.js [--seconds 5] [--rounds 3] [--connections 50,1]
 const path = require('path');
-const { ANCHORS, PYTHON, haveGevent, median, fmt, ratio, table, ensureBuilt, buildAnchors, startServer, stopServer, runLoad } = require('./lib');
+const { ANCHORS, PYTHON, haveGevent, median, fmt, ratio, table, ensureBuilt, buildAnchors, startServer, stopServer, runLoad, cpuSeconds } = require('./lib');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -44,10 +44,16 @@ function parse(out) {
         port++;
         const child = await server.start(port);
         try {
+          const cpuBefore = cpuSeconds(child.pid);
           const out = runLoad(path.join(bin, 'echo_load'), [String(port), String(conns), '64', String(seconds)]);
+          const cpu = cpuSeconds(child.pid) - cpuBefore;
           const key = `${conns}/${server.name}`;
           if (!results.has(key)) results.set(key, []);
-          results.get(key).push(parse(out));
+          const parsed = parse(out);
+          // Server CPU per message: the efficiency figure that holds even
+          // when other work on the machine caps throughput.
+          parsed.cpuUs = (cpu / (parsed.rate * seconds)) * 1e6;
+          results.get(key).push(parsed);
           process.stderr.write(`round ${round + 1} c${conns} ${server.name}: ${out.trim().split(' ').slice(0, 3).join(' ')}\n`);
         } finally {
           await stopServer(child);
@@ -62,13 +68,16 @@ function parse(out) {
       fmt(pick(s.name, 'rate')),
       fmt(pick(s.name, 'p50'), 1),
       fmt(pick(s.name, 'p99'), 1),
+      fmt(pick(s.name, 'cpuUs'), 2),
     ]);
     console.log(`\n${conns} connection(s), 64-byte messages, ${seconds} s × ${rounds} rounds (medians)`);
-    table(['server', 'msgs/s', 'p50 µs', 'p99 µs'], rows);
+    table(['server', 'msgs/s', 'p50 µs', 'p99 µs', 'server CPU µs/msg'], rows);
     const g = pick('greenhub uv', 'rate');
     const ratios = [
       ['greenhub uv / C epoll', ratio(g, pick('C epoll', 'rate'))],
       ['greenhub uv / Node net', ratio(g, pick('Node net', 'rate'))],
+      ['CPU per message: Node net / greenhub uv', ratio(pick('Node net', 'cpuUs'), pick('greenhub uv', 'cpuUs'))],
+      ['CPU per message: C epoll / greenhub uv', ratio(pick('C epoll', 'cpuUs'), pick('greenhub uv', 'cpuUs'))],
     ];
     if (servers.some((s) => s.name === 'gevent')) ratios.push(['greenhub uv / gevent', ratio(g, pick('gevent', 'rate'))]);
     if (servers.some((s) => s.name === 'greenhub ev')) ratios.push(['greenhub ev / greenhub uv', ratio(pick('greenhub ev', 'rate'), g)]);

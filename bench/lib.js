@@ -113,6 +113,18 @@ async function stopServer(child) {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the name).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Runs the load pinned to CPU 1 and returns its stdout. */
 function runLoad(command, args) {
   return execFileSync('taskset', ['-c', '1', command, ...args], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -124,4 +136,4 @@ function ensureBuilt() {
   }
 }
 
-module.exports = { ROOT, ANCHORS, PYTHON, haveGevent, jsonLines, median, fmt, ratio, table, ensureBuilt, buildAnchors, startServer, stopServer, runLoad };
+module.exports = { ROOT, ANCHORS, PYTHON, haveGevent, jsonLines, median, fmt, ratio, table, ensureBuilt, buildAnchors, startServer, stopServer, runLoad, cpuSeconds };
