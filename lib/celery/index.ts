@@ -76,8 +76,6 @@ export type { CrontabField, CrontabFieldName, CrontabOptions } from './crontab';
 export { WorkerShutdown } from './execute';
 export type { WorkerStats } from './execute';
 export { later } from './green';
-export { createPool } from './pool';
-export type { TaskPool } from './pool';
 export { Retry } from './retry';
 export type { RetryDetails } from './retry';
 export { failureFollowUps, successFollowUps, unsupportedSignature } from './signatures';

@@ -29,6 +29,7 @@ import { Greenlet, spawn } from '../core/greenlet';
 import type { Operation, Task } from '../core/operation';
 import { sleep } from '../core/sleep';
 import { awaitable } from '../core/task';
+import { Pool } from '../sync/pool';
 import { until } from '../core/until';
 import { invalidArgType, invalidArgValue, outOfRange } from '../loop/errors';
 import type { CeleryApp } from './app';
@@ -37,7 +38,6 @@ import { TaskRevokedError } from './exceptions';
 import { executeJob, settleRevoked, settleUnknown, WorkerShutdown, type ActiveTask, type Executor, type Job, type WorkerStats } from './execute';
 import { later } from './green';
 import type { CeleryLogger } from './log';
-import { createPool, type TaskPool } from './pool';
 import { decodeTaskMessage, isoformatUtc } from './protocol';
 import type { Delivery, RedisConsumer, Reserved } from './redis-consumer';
 import type { RedisResultBackend } from './result-backend';
@@ -98,7 +98,7 @@ export class Worker implements Executor {
   readonly log: CeleryLogger;
   #state: WorkerState = 'new';
   #control: boolean;
-  #pool: TaskPool;
+  #pool: Pool;
   #consumer: RedisConsumer | null = null;
   #backend: RedisResultBackend | null = null;
   #listener: ControlListener | null = null;
@@ -145,7 +145,7 @@ export class Worker implements Executor {
         // a logger must not break the worker
       }
     };
-    this.#pool = createPool(concurrency);
+    this.#pool = new Pool(concurrency);
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }
 
