@@ -61,6 +61,16 @@ function stopMaster(child) {
   });
 }
 
+/** CPU time (user + system, seconds) of processes, from /proc. */
+function cpuSeconds(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    const fields = require('fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ = 100
+  }
+  return total;
+}
+
 function wrk(threads, cpu, port) {
   const command = ['wrk', `-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`];
   const out = execFileSync(cpu === null ? command[0] : 'taskset', cpu === null ? command.slice(1) : ['-c', String(cpu), ...command], {
@@ -90,9 +100,13 @@ const setups = [
       const { child, pids } = await startMaster(setup.workers, port);
       try {
         if (setup.pin) pids.forEach((pid, i) => execFileSync('taskset', ['-cp', String(setup.pin[i]), String(pid)], { stdio: 'ignore' }));
+        const cpuBefore = cpuSeconds(pids);
         const r = wrk(setup.wrkThreads, setup.wrkCpu, port);
+        // Worker CPU per request: flat from 1 to 2 workers means the
+        // workers do not slow each other down (nothing shared but the port).
+        r.cpuPerRequest = ((cpuSeconds(pids) - cpuBefore) / (r.rate * seconds)) * 1e6;
         results.get(setup.name).push(r);
-        process.stderr.write(`round ${round + 1} ${setup.name}: ${fmt(r.rate)} req/s, p99 ${fmt(r.p99)} µs${r.errors ? `, errors ${r.errors}` : ''}\n`);
+        process.stderr.write(`round ${round + 1} ${setup.name}: ${fmt(r.rate)} req/s, p99 ${fmt(r.p99)} µs, ${fmt(r.cpuPerRequest, 1)} µs worker CPU/request${r.errors ? `, errors ${r.errors}` : ''}\n`);
       } finally {
         await stopMaster(child);
       }
@@ -100,7 +114,10 @@ const setups = [
   }
   const pick = (name, key) => median(results.get(name).map((r) => r[key]));
   console.log(`\nHTTP hello, greenhub serve, wrk -c${connections} -d${seconds}s × ${rounds} rounds (medians)`);
-  table(['set-up', 'req/s', 'p99 µs'], setups.map((s) => [s.name, fmt(pick(s.name, 'rate')), fmt(pick(s.name, 'p99'))]));
+  table(
+    ['set-up', 'req/s', 'p99 µs', 'worker CPU µs/request'],
+    setups.map((s) => [s.name, fmt(pick(s.name, 'rate')), fmt(pick(s.name, 'p99')), fmt(pick(s.name, 'cpuPerRequest'), 1)]),
+  );
   table(
     ['ratio', ''],
     [
