@@ -107,3 +107,6 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+/** The command for the `greenhub` dispatcher's table (its usage text and entry point). */
+export const command: { readonly usage: string; main(args: string[]): Promise<number> } = { usage: USAGE, main };
