@@ -1,0 +1,94 @@
+#include <limits>
+
+#include "watchers.h"
+
+namespace greenhub {
+
+// libev's ev_periodic on its wall clock (ev_rt_now), with libev's own
+// timerfd noticing clock jumps. Manual mode (a JS reschedule callback) runs
+// the libev watcher in absolute mode: it fires once at the time JS gave,
+// libev stops it, and JS's next SetAt() starts it again. A reschedule_cb
+// cannot be used: libev asserts when one returns a time in the past, and JS
+// answers only after the event reached it.
+
+EvPeriodic::EvPeriodic(Loop& loop, EvBackend& backend, double offset, double interval, bool manual)
+    : PeriodicWatcher(loop, offset, interval, manual), backend_(backend) {
+  ev_periodic_init(&periodic_, OnPeriodic, 0., 0., nullptr);
+  periodic_.data = this;
+}
+
+void EvPeriodic::OnPeriodic(struct ev_loop*, ev_periodic* w, int) {
+  auto* self = static_cast<EvPeriodic*>(w->data);
+  if (self->manual_) {
+    // libev stopped the one-shot; the watcher stays active for JS, whose
+    // answer (SetAt) arms the next time before the callback runs.
+    self->backend_.EvStoppedItself(self->ref());
+    self->Emit(kPeriodic);
+  } else if (ev_is_active(w)) {
+    self->at_ = ev_periodic_at(w);
+    self->Emit(kPeriodic);
+  } else {
+    self->backend_.EvStoppedItself(self->ref());
+    self->backend_.Deactivated(self->ref());
+    self->backend_.RemoveDeadlineSource(self);
+    self->EmitAndStop(kPeriodic);
+  }
+}
+
+int EvPeriodic::DoStart() {
+  if (backend_.broken()) return -EBADF;  // its first start opens a timerfd
+  struct ev_loop* ev = backend_.ev();
+  ev_now_update(ev);  // the schedule is placed on the current wall clock
+  if (manual_) {
+    ev_periodic_set(&periodic_, at_, 0., nullptr);
+  } else {
+    ev_periodic_set(&periodic_, offset_, interval_, nullptr);
+  }
+  ev_set_priority(&periodic_, priority());
+  ev_periodic_start(ev, &periodic_);
+  at_ = ev_periodic_at(&periodic_);
+  backend_.EvStarted(ref());
+  backend_.Activated(ref());
+  backend_.AddDeadlineSource(this);
+  backend_.InternalFdsMayChange();
+  return 0;
+}
+
+int EvPeriodic::SetAt(double at) {
+  at_ = at;
+  if (!active()) return 0;
+  struct ev_loop* ev = backend_.ev();
+  if (ev_is_active(&periodic_)) {
+    backend_.EvStopping(&periodic_, ref());
+    ev_periodic_stop(ev, &periodic_);
+  }
+  ev_periodic_set(&periodic_, at, 0., nullptr);
+  ev_periodic_start(ev, &periodic_);
+  backend_.EvStarted(ref());
+  backend_.DeadlineMayBeEarlier(this);
+  return 0;
+}
+
+double EvPeriodic::SecondsUntilDue() {
+  if (!ev_is_active(&periodic_)) return std::numeric_limits<double>::infinity();
+  // libev compares with its wall clock; ev_time() is that clock, fresh.
+  return ev_periodic_at(&periodic_) - ev_time();
+}
+
+void EvPeriodic::DoStop() {
+  backend_.EvStopping(&periodic_, ref());
+  ev_periodic_stop(backend_.ev(), &periodic_);
+  backend_.Deactivated(ref());
+  backend_.RemoveDeadlineSource(this);
+}
+
+void EvPeriodic::DoRef(bool ref) {
+  if (active()) backend_.RefChanged(&periodic_, ref);
+}
+
+void EvPeriodic::DoClose() {
+  backend_.RemoveDeadlineSource(this);
+  Closed();
+}
+
+}  // namespace greenhub
