@@ -79,6 +79,8 @@ Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch)
   binding.Set("minPriority", Napi::Number::New(env, backend_->MinPriority()));
   binding.Set("maxPriority", Napi::Number::New(env, backend_->MaxPriority()));
   binding.Set("state", state);
+  // JS reads the ring here between flushes (Grow replaces it).
+  binding.Set("ring", ring);
   BindWatcher(binding, this);
   BindTimer(binding, this);
   BindIo(binding, this);
@@ -123,12 +125,11 @@ void Loop::Emit(int32_t id, int32_t revents) {
   if (closed_) return;
   size_t count = static_cast<size_t>(state_[0]);
   if (count == ring_capacity_) {
-    if (ring_capacity_ < kMaxRingEvents) {
-      Grow();
-    } else {
-      Flush(false);
-      count = static_cast<size_t>(state_[0]);
-    }
+    if (ring_capacity_ >= kMaxRingEvents || !Grow()) Flush(false);
+    count = static_cast<size_t>(state_[0]);
+    // No room and no way to make some (a flush is running, or JS cannot be
+    // reached): the event is lost rather than written out of bounds.
+    if (count == ring_capacity_) return;
   }
   ring_[count * 2] = id;
   ring_[count * 2 + 1] = revents;
@@ -139,20 +140,37 @@ void Loop::Emit(int32_t id, int32_t revents) {
   if (count == 0) backend_->Wake();
 }
 
-void Loop::Grow() {
+bool Loop::Grow() {
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
   void* data;
   napi_ref ref;
+  bool grown = false;
   Napi::Value ring = Int32ArrayOf(env_, ring_capacity_ * 4, &data, &ref);
+  napi_value receiver;
   if (!ring.IsEmpty()) {
-    std::memcpy(data, ring_, ring_capacity_ * 2 * sizeof(int32_t));
-    napi_delete_reference(env_, ring_ref_);
-    ring_ref_ = ref;
-    ring_ = static_cast<int32_t*>(data);
-    ring_capacity_ *= 2;
+    if (napi_get_reference_value(env_, receiver_, &receiver) == napi_ok &&
+        napi_set_named_property(env_, receiver, "ring", ring) == napi_ok) {
+      std::memcpy(data, ring_, ring_capacity_ * 2 * sizeof(int32_t));
+      napi_delete_reference(env_, ring_ref_);
+      ring_ref_ = ref;
+      ring_ = static_cast<int32_t*>(data);
+      ring_capacity_ *= 2;
+      grown = true;
+    } else {
+      napi_delete_reference(env_, ref);
+    }
+  }
+  if (ring.IsEmpty()) {
+    // Out of memory in JS: no exception may stay pending in a uv callback.
+    napi_value exception;
+    bool pending = false;
+    if (napi_is_exception_pending(env_, &pending) == napi_ok && pending) {
+      napi_get_and_clear_last_exception(env_, &exception);
+    }
   }
   napi_close_handle_scope(env_, scope);
+  return grown;
 }
 
 void Loop::Flush(bool force) {
@@ -164,12 +182,11 @@ void Loop::Flush(bool force) {
   if (napi_open_handle_scope(env_, &scope) == napi_ok) {
     napi_value receiver;
     napi_value dispatch;
-    napi_value ring;
     napi_value result;
+    // JS reads the events from the ring and the count from the state array.
     if (napi_get_reference_value(env_, receiver_, &receiver) == napi_ok &&
-        napi_get_reference_value(env_, dispatch_, &dispatch) == napi_ok &&
-        napi_get_reference_value(env_, ring_ref_, &ring) == napi_ok) {
-      napi_status status = napi_make_callback(env_, async_context_, receiver, dispatch, 1, &ring, &result);
+        napi_get_reference_value(env_, dispatch_, &dispatch) == napi_ok) {
+      napi_status status = napi_make_callback(env_, async_context_, receiver, dispatch, 0, nullptr, &result);
       if (status != napi_ok) {
         // JS's dispatch catches callback errors itself; anything that still
         // escapes is reported as an uncaught exception, never left pending.
@@ -183,7 +200,9 @@ void Loop::Flush(bool force) {
     }
     napi_close_handle_scope(env_, scope);
   }
-  state_[0] = 0;
+  // JS consumed the events: it resets the count itself before the
+  // nextTicks and promises of this callback run, and keeps events emitted
+  // while it ran for the next flush.
   flushing_ = false;
 }
 

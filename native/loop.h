@@ -51,7 +51,8 @@ class Loop {
   void Close(std::function<void()> done);
 
  private:
-  void Grow();
+  // Doubles the ring; false when JS memory could not be had.
+  bool Grow();
   void MaybeFinishClose();
 
   napi_env env_;

@@ -9,6 +9,8 @@ export interface NativeLoop {
   readonly maxPriority: number;
   /** [0]: events waiting in the ring. */
   readonly state: Int32Array;
+  /** (watcher id, revents) pairs; replaced when the addon grows it. */
+  readonly ring: Int32Array;
   start(id: number): number;
   stop(id: number): void;
   close(id: number): void;
@@ -53,7 +55,8 @@ export interface NativeSyscalls {
 }
 
 export interface Addon {
-  createLoop(backend: string, dispatch: (ring: Int32Array) => void): NativeLoop;
+  /** `dispatch` runs once per loop phase with events waiting in `ring` (or work queued). */
+  createLoop(backend: string, dispatch: () => void): NativeLoop;
   asyncSend(token: number): boolean;
   periodicNext(offset: number, interval: number, now: number): number;
   wallClock(): number;

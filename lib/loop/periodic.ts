@@ -49,7 +49,7 @@ export class PeriodicWatcher extends Watcher {
     validateFiniteNumber('offset', offset);
     validateSeconds('interval', interval);
     if (reschedule !== undefined) validateFunction('reschedule', reschedule);
-    super(loop, loop._native.periodicInit(offset, interval, reschedule !== undefined));
+    super(loop, loop._openNative().periodicInit(offset, interval, reschedule !== undefined));
     this._offset = offset;
     this._interval = interval;
     this._reschedule = reschedule;

@@ -66,6 +66,7 @@ void FdPoller::MarkDirty(int fd, FdEntry* entry) {
 void FdPoller::Attach(IoWatcher* watcher) {
   FdEntry* entry = Entry(watcher->fd(), true);
   entry->watchers.push_back(watcher);
+  if (watcher->TakeFdSet()) entry->recheck = true;
   MarkDirty(watcher->fd(), entry);
   active_++;
   if (watcher->ref()) refs_++;
@@ -140,6 +141,8 @@ void FdPoller::Reify() {
     FdEntry* entry = Entry(fd, false);
     if (entry == nullptr) continue;
     entry->dirty = false;
+    bool recheck = entry->recheck;
+    entry->recheck = false;
     int want = 0;
     for (IoWatcher* watcher : entry->watchers) want |= watcher->events();
     if (entry->always_ready) {
@@ -150,7 +153,10 @@ void FdPoller::Reify() {
       }
       continue;
     }
-    if (want == entry->registered) continue;
+    // A closed fd leaves the kernel's set by itself: when a new watcher
+    // comes, the number may name a new file, so the registration is made
+    // again (ENOENT below turns MOD into ADD).
+    if (want == entry->registered && !(recheck && want != 0)) continue;
     struct epoll_event event = {};
     event.events = EpollMask(want);
     event.data.fd = fd;

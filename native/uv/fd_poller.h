@@ -39,6 +39,7 @@ class FdPoller {
     std::vector<IoWatcher*> watchers;
     int registered = 0;  // the epoll mask now in the kernel (0: not in the set)
     bool dirty = false;
+    bool recheck = false;  // register again even if the mask did not change
     bool always_ready = false;  // epoll refuses it (regular files): always ready
   };
 

@@ -18,9 +18,18 @@ UvPeriodic::UvPeriodic(Loop& loop, double offset, double interval, bool manual)
   poll_.data = this;
 }
 
+namespace {
+
+// Beyond what the kernel's timers count (year 2262) and far inside time_t:
+// the timer saturates there and in effect never fires.
+constexpr double kLatestAt = 1e17;
+
+}  // namespace
+
 int UvPeriodic::Arm() {
   struct itimerspec spec = {};
   double at = at_ > 0 ? at_ : 1e-9;  // an all-zero time would disarm
+  if (!(at <= kLatestAt)) at = kLatestAt;  // also +Infinity
   spec.it_value.tv_sec = static_cast<time_t>(std::floor(at));
   spec.it_value.tv_nsec = static_cast<long>((at - std::floor(at)) * 1e9);
   if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;

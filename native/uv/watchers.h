@@ -109,9 +109,17 @@ class UvStat : public StatWatcher {
 
  private:
   void WatchDirectory();
+  void StopWatching();
+  bool WatchedDirectoryChanged() const;
+  void OnFsEvent(const char* filename, int events, int status);
   static void OnHandleClosed(uv_handle_t* handle);
   std::string directory_;
   std::string basename_;
+  // The directory inotify watches: the path's own, or while that does not
+  // exist, its nearest existing ancestor (as libev's ev_stat does).
+  std::string watched_;
+  dev_t watched_dev_ = 0;
+  ino_t watched_ino_ = 0;
   uv_timer_t poll_;
   uv_fs_event_t event_;
   int open_handles_ = 2;
