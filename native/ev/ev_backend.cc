@@ -227,8 +227,9 @@ void EvBackend::OnPrepare() {
   in_prepare_ = true;
   after_prepare_ = false;
   loop_.Flush(false);
-  for (int run = 0; run < kMaxRunsPerTurn && !closing_; run++) {
-    bool needed = run == 0 ? RunNeeded() : internal_fds_changed_ || fds_.ChangesPending();
+  int runs = 0;
+  for (; runs < kMaxRunsPerTurn && !closing_; runs++) {
+    bool needed = runs == 0 ? RunNeeded() : internal_fds_changed_ || fds_.ChangesPending();
     if (!needed) break;
     RunOnce();
   }
@@ -240,9 +241,13 @@ void EvBackend::OnPrepare() {
 }
 
 void EvBackend::OnCheck() {
-  // Node polled: what libuv's watchers (signal, child) reported goes to JS
-  // now, as on the uv backend.
+  // Node polled. libev's clock moves on here, as libuv's does right after
+  // its poll, so that JS running in Node's check and timers phases sees the
+  // time after the wait (libev itself only reads the clock inside ev_run).
+  // Then what libuv's watchers (signal, child) reported goes to JS, as on
+  // the uv backend.
   after_prepare_ = false;
+  ev_now_update(ev_);
   loop_.Flush(false);
 }
 

@@ -33,13 +33,11 @@ int EvIo::DoStart() {
   // libev's own epoll fd to itself, or Node's, which already polls libev's.
   if (fd_ == backend_.backend_fd() || fd_ == uv_backend_fd(loop().uv())) return -EINVAL;
   if (fcntl(fd_, F_GETFD) == -1) return -errno;
-  // ev_io_set makes libev call epoll_ctl at the next reify even when the
-  // fd's mask is unchanged; only new settings need that.
-  bool settings_changed = !io_set_ || io_.fd != fd_ || (io_.events & (EV_READ | EV_WRITE)) != events_;
-  if (settings_changed) {
-    ev_io_set(&io_, fd_, events_);
-    io_set_ = true;
-  }
+  // ev_io_set (EV__IOFDSET) makes libev call epoll_ctl at the next reify
+  // even when the fd's mask is unchanged: the number may now name another
+  // file. Only a new or Set() watcher needs that; a restart does not.
+  bool settings_changed = TakeFdSet();
+  if (settings_changed) ev_io_set(&io_, fd_, events_);
   ev_set_priority(&io_, priority());
   ev_io_start(backend_.ev(), &io_);
   backend_.EvStarted(ref());

@@ -1,7 +1,30 @@
+#include <limits.h>
+#include <unistd.h>
+
 #include "libev_private.h"
 #include "watchers.h"
 
 namespace greenhub {
+
+namespace {
+
+// The path as libev wants it (man 3 ev, ev_stat: "should be absolute", no
+// trailing slash): while the path is missing, libev watches its nearest
+// existing parent, found by cutting at slashes, and a bare relative name
+// has none to cut at. Resolved at each start, against the cwd of then.
+std::string LibevPath(const std::string& path) {
+  std::string absolute = path;
+  if (absolute[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) != nullptr) {
+      absolute = std::string(cwd) + (cwd[1] == '\0' ? "" : "/") + absolute;
+    }
+  }
+  while (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
+  return absolute;
+}
+
+}  // namespace
 
 // libev's ev_stat: inotify on the path (or, while it does not exist, on its
 // nearest existing parent), plus polling every interval where inotify is
@@ -11,7 +34,7 @@ namespace greenhub {
 
 EvStat::EvStat(Loop& loop, EvBackend& backend, std::string path, double interval)
     : StatWatcher(loop, std::move(path), interval), backend_(backend) {
-  // The path's storage lives as long as the watcher: libev keeps the pointer.
+  // libev keeps the path's pointer: libev_path_ stays put while active.
   ev_stat_init(&stat_, OnStat, this->path().c_str(), this->interval());
   stat_.data = this;
 }
@@ -21,7 +44,8 @@ void EvStat::OnStat(struct ev_loop*, ev_stat* w, int) { static_cast<EvStat*>(w->
 int EvStat::DoStart() {
   if (backend_.broken()) return -EBADF;  // its first start opens an inotify fd
   Snapshot();
-  ev_stat_set(&stat_, path().c_str(), interval());
+  libev_path_ = LibevPath(path());
+  ev_stat_set(&stat_, libev_path_.c_str(), interval());
   ev_set_priority(&stat_, priority());
   ev_stat_start(backend_.ev(), &stat_);
   backend_.EvStarted(ref());

@@ -55,7 +55,6 @@ class EvIo : public IoWatcher {
   static void OnEvent(struct ev_loop* ev, ev_io* w, int revents);
   EvBackend& backend_;
   ev_io io_;
-  bool io_set_ = false;  // io_ holds fd_/events_ (ev_io_set was called)
 };
 
 class EvPeriodic : public PeriodicWatcher, public EvDeadlineSource {
@@ -90,6 +89,7 @@ class EvStat : public StatWatcher, public EvDeadlineSource {
  private:
   static void OnStat(struct ev_loop* ev, ev_stat* w, int revents);
   EvBackend& backend_;
+  std::string libev_path_;  // absolute, for libev (see stat.cc)
   ev_stat stat_;
 };
 
