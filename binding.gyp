@@ -41,6 +41,7 @@
           "libraries": ["-lev"],
           "sources": [
             "native/ev/async.cc",
+            "native/ev/deadline_heap.cc",
             "native/ev/ev_backend.cc",
             "native/ev/fd_interest.cc",
             "native/ev/io.cc",

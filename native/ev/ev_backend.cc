@@ -351,18 +351,15 @@ void EvBackend::WakeFromAnyThread() {
 // --- Deadlines.
 
 void EvBackend::TimerScheduled(EvTimer* timer) {
-  if (timer->scheduled) timers_.erase(timer->deadline_entry);
-  double due = MonotonicSeconds() + timer->RemainingNow();
-  timer->deadline_entry = timers_.emplace(due, timer);
-  timer->scheduled = true;
+  // Both remainings count from libev's cached clock, so their difference is
+  // exactly at(timer) - at(clock_): the deadline in Now()'s clock, however
+  // stale the cache is.
+  double due = clock_base_ + kClockSpan + timer->RemainingNow() - ev_timer_remaining(ev_, &clock_);
+  timers_.Set(&timer->deadline, due);
   ArmIfEarlier(due);
 }
 
-void EvBackend::TimerUnscheduled(EvTimer* timer) {
-  if (!timer->scheduled) return;
-  timers_.erase(timer->deadline_entry);
-  timer->scheduled = false;
-}
+void EvBackend::TimerUnscheduled(EvTimer* timer) { timers_.Remove(&timer->deadline); }
 
 void EvBackend::AddDeadlineSource(EvDeadlineSource* source) {
   if (std::find(sources_.begin(), sources_.end(), source) == sources_.end()) sources_.push_back(source);
@@ -380,7 +377,7 @@ void EvBackend::DeadlineMayBeEarlier(EvDeadlineSource* source) {
 
 void EvBackend::ArmDeadline() {
   double now = MonotonicSeconds();
-  double due = timers_.empty() ? kNever : timers_.begin()->first;
+  double due = timers_.Earliest();
   for (EvDeadlineSource* source : sources_) due = std::min(due, now + source->SecondsUntilDue());
   due = std::min(due, now + ev_timer_remaining(ev_, &clock_));
   if (due == kNever) {

@@ -28,10 +28,10 @@
 
 #include <ev.h>
 
-#include <map>
 #include <vector>
 
 #include "../backend.h"
+#include "deadline_heap.h"
 #include "fd_interest.h"
 
 namespace greenhub {
@@ -162,7 +162,7 @@ class EvBackend : public Backend {
   int open_handles_ = 0;
   bool handles_init_ = false;
 
-  std::multimap<double, EvTimer*> timers_;  // by deadline, uv_hrtime() seconds
+  DeadlineHeap timers_;  // due in uv_hrtime() seconds (see TimerScheduled)
   std::vector<EvDeadlineSource*> sources_;
   double armed_ = -1;  // deadline the uv timer is armed for (-1: not armed)
 

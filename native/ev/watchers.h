@@ -7,7 +7,6 @@
 #include <ev.h>
 
 #include <atomic>
-#include <map>
 #include <string>
 
 #include "ev_backend.h"
@@ -20,9 +19,8 @@ class EvTimer : public TimerWatcher {
   double Remaining() const override;
 
   // The backend's deadline registry entry.
-  std::multimap<double, EvTimer*>::iterator deadline_entry;
-  bool scheduled = false;
-  // Seconds until libev fires it, from libev's cached clock.
+  DeadlineHeap::Node deadline;
+  // ev_timer_remaining(): from libev's cached clock.
   double RemainingNow();
 
  protected:
