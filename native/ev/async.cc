@@ -43,7 +43,7 @@ void EvAsync::Send() {
   // to a loop whose pipe was never created).
   if (!accepting_.load(std::memory_order_acquire)) return;
   ev_async_send(backend_.ev(), &async_);
-  backend_.WakeFromAnyThread();
+  backend_.AsyncSent();
 }
 
 void EvAsync::DoStop() {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <thread>
 
 #include "../loop.h"
 #include "libev_private.h"
@@ -45,7 +46,7 @@ void ReportLibevError(const char* message) noexcept {
 
 }  // namespace
 
-EvBackend::EvBackend(Loop& loop) : loop_(loop) {}
+EvBackend::EvBackend(Loop& loop) : loop_(loop), loop_thread_(std::this_thread::get_id()) {}
 
 EvBackend::~EvBackend() {
   // Normally Close() destroyed the libev loop already. If the handles never
@@ -341,11 +342,16 @@ void EvBackend::IdleStarted() {
 
 void EvBackend::IdleStopped() { idle_--; }
 
-void EvBackend::WakeFromAnyThread() {
+void EvBackend::AsyncSent() {
   // ev_async_send() only writes libev's eventfd while libev is blocked in
-  // its own poll, which never happens here: wake Node's loop instead, and
-  // the next ev_run finds the send.
-  uv_async_send(&async_wake_);
+  // its own poll, which never happens here: otherwise it leaves a note that
+  // the next ev_run reads. Make sure that run comes before Node sleeps.
+  if (std::this_thread::get_id() != loop_thread_) {
+    uv_async_send(&async_wake_);  // thread-safe; wakes Node's poll
+  } else if (after_prepare_ && !closing_) {
+    UpdateSpin(true);  // this thread, after our prepare: Node must not block
+  }
+  // Else this thread before our prepare: it runs libev anyway.
 }
 
 // --- Deadlines.
@@ -512,6 +518,7 @@ void EvBackend::FinishClose() {
     ev_loop_destroy(ev_);
     ev_ = nullptr;
   }
+  fds_.CloseProbe();
   if (on_closed_) {
     auto done = std::move(on_closed_);
     on_closed_ = nullptr;

@@ -28,6 +28,7 @@
 
 #include <ev.h>
 
+#include <thread>
 #include <vector>
 
 #include "../backend.h"
@@ -105,8 +106,8 @@ class EvBackend : public Backend {
   // Idle watchers keep Node's loop from blocking.
   void IdleStarted();
   void IdleStopped();
-  // After ev_async_send() from any thread: makes Node's loop turn.
-  void WakeFromAnyThread();
+  // After ev_async_send() from any thread: makes libev run soon.
+  void AsyncSent();
   // libev creates its eventfd for ev_async on the first start; see
   // EvAsync::DoStart.
   bool evpipe_ready() const { return evpipe_ready_; }
@@ -132,6 +133,7 @@ class EvBackend : public Backend {
   void FinishClose();
 
   Loop& loop_;
+  std::thread::id loop_thread_;  // the JS thread that owns this loop
   struct ev_loop* ev_ = nullptr;
   int backend_fd_ = -1;
   FdInterest fds_;

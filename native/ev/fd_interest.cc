@@ -11,8 +11,11 @@
 
 namespace greenhub {
 
-FdInterest::~FdInterest() {
+FdInterest::~FdInterest() { CloseProbe(); }
+
+void FdInterest::CloseProbe() {
   if (probe_epfd_ >= 0) close(probe_epfd_);
+  probe_epfd_ = -1;
 }
 
 FdInterest::Entry* FdInterest::Find(int fd) const {

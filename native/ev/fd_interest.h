@@ -45,6 +45,9 @@ class FdInterest {
   void FailAll();
   // Whether an active watcher watches an fd epoll cannot poll.
   bool AlwaysReadyWatched() const;
+  // The loop closed: gives back the probe's epoll fd now, not when the
+  // (long-lived) backend object goes.
+  void CloseProbe();
 
  private:
   struct Entry {
