@@ -10,8 +10,6 @@ namespace greenhub {
 namespace {
 
 constexpr size_t kInitialRingEvents = 4096;
-// Beyond this the ring is flushed instead of grown.
-constexpr size_t kMaxRingEvents = size_t{1} << 20;
 constexpr int kStateSlots = 4;
 
 Napi::Value Int32ArrayOf(napi_env env, size_t length, void** data, napi_ref* ref) {
@@ -48,7 +46,20 @@ Loop::Loop(napi_env env, uv_loop_t* uv) : env_(env), uv_(uv) {
   watchers_.emplace_back();  // id 0 means "no watcher" in the ring
 }
 
-Loop::~Loop() = default;
+Loop::~Loop() {
+  // A loop whose Open() failed was never closed: give back what it took.
+  // (An opened loop released everything when its Close() finished.)
+  if (!finished_ && !backend_) ReleaseReferences();
+}
+
+void Loop::ReleaseReferences() {
+  for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_}) {
+    if (*ref != nullptr) napi_delete_reference(env_, *ref);
+    *ref = nullptr;
+  }
+  if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
+  async_context_ = nullptr;
+}
 
 Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch) {
   Napi::Env env(env_);
@@ -124,13 +135,11 @@ void Loop::Release(Watcher* watcher) {
 void Loop::Emit(int32_t id, int32_t revents) {
   if (closed_) return;
   size_t count = static_cast<size_t>(state_[0]);
-  if (count == ring_capacity_) {
-    if (ring_capacity_ >= kMaxRingEvents || !Grow()) Flush(false);
-    count = static_cast<size_t>(state_[0]);
-    // No room and no way to make some (a flush is running, or JS cannot be
-    // reached): the event is lost rather than written out of bounds.
-    if (count == ring_capacity_) return;
-  }
+  // The ring grows rather than flushing here: a flush would run JS inside a
+  // backend callback that is walking its own watcher lists, which JS may
+  // change. Out of memory, the event is lost rather than written out of
+  // bounds.
+  if (count == ring_capacity_ && !Grow()) return;
   ring_[count * 2] = id;
   ring_[count * 2 + 1] = revents;
   state_[0] = static_cast<int32_t>(count + 1);
@@ -231,12 +240,7 @@ void Loop::MaybeFinishClose() {
   if (!closed_ || !backend_closed_ || live_watchers_ != 0) return;
   if (!finished_) {
     finished_ = true;
-    for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_}) {
-      if (*ref != nullptr) napi_delete_reference(env_, *ref);
-      *ref = nullptr;
-    }
-    if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
-    async_context_ = nullptr;
+    ReleaseReferences();
   }
   std::vector<std::function<void()>> waiters;
   waiters.swap(close_waiters_);

@@ -54,6 +54,7 @@ class Loop {
   // Doubles the ring; false when JS memory could not be had.
   bool Grow();
   void MaybeFinishClose();
+  void ReleaseReferences();
 
   napi_env env_;
   uv_loop_t* uv_;

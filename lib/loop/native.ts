@@ -67,12 +67,15 @@ export interface Addon {
 function load(): Addon {
   // lib/loop and dist/loop are both two levels below the package root.
   const root = path.resolve(__dirname, '..', '..');
-  const candidates = ['build/Release/greenhub.node', 'build/Debug/greenhub.node'];
+  // GREENHUB_ADDON picks another build, such as the sanitized one that
+  // `npm run test:asan` makes in build/Debug.
+  const chosen = process.env.GREENHUB_ADDON;
+  const candidates = chosen ? [chosen] : ['build/Release/greenhub.node', 'build/Debug/greenhub.node'];
   let firstError: unknown;
   for (const candidate of candidates) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(path.join(root, candidate)) as Addon;
+      return require(path.resolve(root, candidate)) as Addon;
     } catch (error) {
       firstError ??= error;
     }

@@ -66,7 +66,7 @@ void UvPeriodic::OnReady() {
   if (n < 0 && errno == ECANCELED) {
     // The wall clock jumped: place the schedule on the new time.
     if (!manual_ && interval_ > 0) at_ = PeriodicNext(offset_, interval_, WallClockNow());
-    Arm();
+    if (Arm() != 0) Fail();
     return;
   }
   if (n != sizeof expirations) return;  // spurious wake-up
@@ -75,12 +75,19 @@ void UvPeriodic::OnReady() {
     Emit(kPeriodic);
   } else if (interval_ > 0) {
     at_ = PeriodicNext(offset_, interval_, std::fmax(WallClockNow(), at_));
-    Arm();
+    if (Arm() != 0) return Fail();
     Emit(kPeriodic);
   } else {
-    uv_poll_stop(&poll_);
+    uv_poll_stop(&poll_);  // always 0
     EmitAndStop(kPeriodic);
   }
+}
+
+void UvPeriodic::Fail() {
+  // The timerfd refused the next time (Arm() keeps times within what it
+  // takes, so this is not expected): stop rather than stay silently active.
+  uv_poll_stop(&poll_);  // always 0
+  EmitAndStop(kPeriodic | kError);
 }
 
 int UvPeriodic::SetAt(double at) {
@@ -89,9 +96,11 @@ int UvPeriodic::SetAt(double at) {
 }
 
 void UvPeriodic::DoStop() {
+  // Disarming can only fail for a bad fd; an armed timerfd left behind would
+  // be harmless anyway, as OnReady ignores an inactive watcher.
   struct itimerspec disarm = {};
-  timerfd_settime(tfd_, 0, &disarm, nullptr);
-  uv_poll_stop(&poll_);
+  (void)timerfd_settime(tfd_, 0, &disarm, nullptr);
+  uv_poll_stop(&poll_);  // always 0
 }
 
 void UvPeriodic::DoRef(bool ref) {
@@ -110,7 +119,7 @@ void UvPeriodic::DoClose() {
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), [](uv_handle_t* handle) {
     auto* self = static_cast<UvPeriodic*>(handle->data);
-    close(self->tfd_);
+    (void)close(self->tfd_);  // nothing to do about a failing close
     self->Closed();
   });
 }

@@ -92,6 +92,7 @@ class UvPeriodic : public PeriodicWatcher {
  private:
   int Arm();
   void OnReady();
+  void Fail();
   int tfd_ = -1;
   bool poll_init_ = false;
   uv_poll_t poll_;

@@ -399,7 +399,8 @@ describe('Loop', () => {
 
     // Each watcher type, ref'd and unref'd, in a process of its own: it must
     // stay alive for a ref'd active watcher (until an unref'd Node timer
-    // closes the loop) and exit at once for an unref'd one.
+    // closes the loop) and exit at once for an unref'd one (which a loaded
+    // machine may still take a while to do: its timer waits longer).
     const kinds: Record<string, { make: string; cleanup?: string }> = {
       io: { make: `loop.io(addon.syscalls.pipe()[0], 1)` },
       timer: { make: `loop.timer(3600)` },
@@ -434,7 +435,7 @@ describe('Loop', () => {
             loop.close();
             child.kill('SIGKILL');
             ${cleanup ?? ''}
-          }, 400).unref();
+          }, ${ref ? 400 : 3000}).unref();
           process.on('exit', () => child.kill('SIGKILL'));
         `;
         const [kept, dropped, droppedBefore] = await Promise.all([
@@ -474,6 +475,66 @@ describe('Loop', () => {
         w.ref = true;
       `);
       assert.equal(result.stdout.trim(), 'fired');
+    });
+  });
+
+  describe('addon', () => {
+    it('refuses bad calls to every native function without aborting the process', () => {
+      // In a child process: an abort() would take mocha down with it.
+      const result = runScript(`
+        import { Loop } from 'lib/loop';
+        import { addon } from 'lib/loop/native';
+        const loop = new Loop({ backend: (process.env.GREENHUB_LOOP || 'uv') as 'uv' });
+        const native = loop._native as unknown as Record<string, unknown>;
+        const timer = loop.timer(1);
+        const closed = loop.timer(1);
+        closed.close();
+        const ids = [timer._id, closed._id, 0, -1, 2 ** 31, 1e10, NaN, 1.5, 'x', undefined, null, {}];
+        const values = [undefined, null, NaN, -1, 0, 1.5, 1e300, Infinity, 'x', true, {}, [], () => 0];
+        let calls = 0;
+        let threw = 0;
+        const call = (fn: unknown, args: unknown[]) => {
+          calls++;
+          try {
+            (fn as (...a: unknown[]) => unknown)(...args);
+          } catch (error) {
+            if (!(error instanceof Error)) throw new Error('threw a non-Error: ' + String(error));
+            threw++;
+          }
+        };
+        for (const name of Object.keys(native)) {
+          const fn = native[name];
+          if (typeof fn !== 'function' || name === 'closeLoop') continue;
+          call(fn, []);
+          for (const id of ids) {
+            call(fn, [id]);
+            for (const v of values) {
+              call(fn, [id, v]);
+              call(fn, [id, v, v, v]);
+              call(fn, [v, v]);
+            }
+          }
+        }
+        const buffer = Buffer.alloc(8);
+        for (const name of ['read', 'write']) {
+          const fn = (addon.syscalls as unknown as Record<string, unknown>)[name];
+          for (const args of [[], [-1, buffer, 0, 8], [0, buffer, 4, 8], [0, buffer, -1, 1], [0, 'x', 0, 1], [0, new Float64Array(2), 0, 1], [0, buffer, 0, 2 ** 31]]) call(fn, args);
+        }
+        for (const [fn, args] of [
+          [addon.createLoop, []], [addon.createLoop, ['nope', () => 0]], [addon.createLoop, ['uv', 5]],
+          [addon.asyncSend, ['x']], [addon.periodicNext, [NaN, NaN, NaN]], [addon.periodicNext, ['a']],
+          [addon.syscalls.socketpair, [999, 999]], [addon.syscalls.close, [-1]], [addon.syscalls.setNonBlocking, [-1, 'x']],
+        ] as [unknown, unknown[]][]) call(fn, args);
+        // The loop still works after all that (the calls above closed
+        // \`timer\` through the native close()).
+        loop.timer(0.01).start(() => {
+          console.log('calls', calls > 1000, 'threw', threw > 1000);
+          loop.close();
+        });
+      `);
+      assert.equal(result.signal, null, result.stderr);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout.trim(), 'calls true threw true');
     });
   });
 });
