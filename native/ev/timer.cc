@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "watchers.h"
 
 namespace greenhub {
@@ -12,6 +14,7 @@ void EvTimer::OnTimer(struct ev_loop*, ev_timer* w, int) {
   auto* self = static_cast<EvTimer*>(w->data);
   if (ev_is_active(w)) {
     // Repeating: libev already moved it `repeat` ahead.
+    self->period_ = self->repeat_;
     self->backend_.TimerScheduled(self);
     self->Emit(kTimer);
     return;
@@ -31,6 +34,7 @@ int EvTimer::DoStart() {
   ev_timer_set(&timer_, after_, repeat_);
   ev_set_priority(&timer_, priority());
   ev_timer_start(ev, &timer_);
+  period_ = after_;
   backend_.EvStarted(ref());
   backend_.Activated(ref());
   backend_.TimerScheduled(this);
@@ -44,6 +48,7 @@ int EvTimer::DoAgain() {
   if (!was_active) ev_set_priority(&timer_, priority());
   timer_.repeat = repeat_;  // rw while active (ev.h)
   ev_timer_again(ev, &timer_);
+  period_ = repeat_;
   if (!was_active) {
     backend_.EvStarted(ref());
     backend_.Activated(ref());
@@ -60,7 +65,11 @@ void EvTimer::DoStop() {
 }
 
 double EvTimer::Remaining() const {
-  return ev_timer_remaining(backend_.ev(), const_cast<ev_timer*>(&timer_));
+  // at - now in floating point can come out a few ulps above the period it
+  // was armed with (now + 0.02 - now = 0.020000000000436) or below 0 when
+  // overdue: keep it within [0, period], as uv's whole milliseconds are.
+  double remaining = ev_timer_remaining(backend_.ev(), const_cast<ev_timer*>(&timer_));
+  return std::min(std::max(remaining, 0.0), period_);
 }
 
 double EvTimer::RemainingNow() { return ev_timer_remaining(backend_.ev(), &timer_); }

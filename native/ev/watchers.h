@@ -34,6 +34,7 @@ class EvTimer : public TimerWatcher {
   static void OnTimer(struct ev_loop* ev, ev_timer* w, int revents);
   EvBackend& backend_;
   ev_timer timer_;
+  double period_ = 0;  // the span the timer was last armed for
 };
 
 class EvIo : public IoWatcher {
