@@ -252,8 +252,16 @@ void EvBackend::OnCheck() {
   loop_.Flush(false);
 }
 
+// Whether libev has anything to do this turn. Skipping ev_run when it has
+// not keeps the ev backend free while its watchers wait: every reason libev
+// could have an event is noted as it happens.
 bool EvBackend::RunNeeded() const {
-  return active_ > 0 || poll_ready_ || internal_fds_changed_ || fds_.ChangesPending() || ev_pending_count(ev_) > 0;
+  return poll_ready_                     // an fd in libev's epoll set is ready
+         || deadline_due_                // a libev timer, periodic or stat poll is due
+         || phases_ > 0                  // prepare, check and idle fire every iteration
+         || async_noted_.load(std::memory_order_acquire)  // ev_async_send() left a note
+         || internal_fds_changed_ || fds_.ChangesPending() || fds_.AlwaysReadyWatched() || renewal_seen_ ||
+         ev_pending_count(ev_) > 0;
 }
 
 void EvBackend::RunOnce() {
@@ -261,6 +269,8 @@ void EvBackend::RunOnce() {
   if (closing_) return;
   internal_fds_changed_ = false;
   poll_ready_ = false;
+  deadline_due_ = false;
+  async_noted_.store(false, std::memory_order_release);
   run_iteration_ = ev_iteration(ev_);
   running_ = true;
   ev_run(ev_, EVRUN_NOWAIT);
@@ -315,7 +325,7 @@ void EvBackend::Broken(const char* why) {
 }
 
 void EvBackend::UpdateSpin(bool keep_spinning) {
-  bool spin = keep_spinning || idle_ > 0 || fds_.AlwaysReadyWatched() || ev_pending_count(ev_) > 0;
+  bool spin = keep_spinning || idles_ > 0 || fds_.AlwaysReadyWatched() || ev_pending_count(ev_) > 0;
   uv_handle_t* handle = reinterpret_cast<uv_handle_t*>(&spin_);
   if (spin && !uv_is_active(handle)) {
     uv_idle_start(&spin_, [](uv_idle_t*) {});
@@ -335,17 +345,23 @@ void EvBackend::InternalFdsMayChange() {
   FdsChanged();
 }
 
-void EvBackend::IdleStarted() {
-  idle_++;
+void EvBackend::PhaseStarted(bool idle) {
+  phases_++;
+  if (!idle) return;
+  idles_++;
   if (!closing_) UpdateSpin(true);
 }
 
-void EvBackend::IdleStopped() { idle_--; }
+void EvBackend::PhaseStopped(bool idle) {
+  phases_--;
+  if (idle) idles_--;
+}
 
 void EvBackend::AsyncSent() {
   // ev_async_send() only writes libev's eventfd while libev is blocked in
   // its own poll, which never happens here: otherwise it leaves a note that
   // the next ev_run reads. Make sure that run comes before Node sleeps.
+  async_noted_.store(true, std::memory_order_release);
   if (std::this_thread::get_id() != loop_thread_) {
     uv_async_send(&async_wake_);  // thread-safe; wakes Node's poll
   } else if (after_prepare_ && !closing_) {
@@ -413,7 +429,9 @@ void EvBackend::ArmIfEarlier(double due) {
       &deadline_,
       [](uv_timer_t* handle) {
         // Node woke for a libev deadline: the next prepare runs libev.
-        static_cast<EvBackend*>(handle->data)->armed_ = -1;
+        auto* self = static_cast<EvBackend*>(handle->data);
+        self->armed_ = -1;
+        self->deadline_due_ = true;
       },
       static_cast<uint64_t>(delay_ms), 0);
   armed_ = err == 0 ? due : -1;
@@ -435,13 +453,11 @@ void EvBackend::EvStoppedItself(bool ref) {
 }
 
 void EvBackend::Activated(bool ref) {
-  active_++;
   if (ref) keepalive_++;
   UpdateKeepAlive();
 }
 
 void EvBackend::Deactivated(bool ref) {
-  active_--;
   if (ref) keepalive_--;
   UpdateKeepAlive();
 }

@@ -28,6 +28,7 @@
 
 #include <ev.h>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -103,9 +104,10 @@ class EvBackend : public Backend {
   // A start that makes libev open an internal fd (async's eventfd, stat's
   // inotify fd, periodic's timerfd): libev must reify it before Node blocks.
   void InternalFdsMayChange();
-  // Idle watchers keep Node's loop from blocking.
-  void IdleStarted();
-  void IdleStopped();
+  // Prepare, check and idle watchers make libev run every turn; idle ones
+  // also keep Node's loop from blocking.
+  void PhaseStarted(bool idle);
+  void PhaseStopped(bool idle);
   // After ev_async_send() from any thread: makes libev run soon.
   void AsyncSent();
   // libev creates its eventfd for ev_async on the first start; see
@@ -168,14 +170,16 @@ class EvBackend : public Backend {
   std::vector<EvDeadlineSource*> sources_;
   double armed_ = -1;  // deadline the uv timer is armed for (-1: not armed)
 
-  int active_ = 0;     // active watchers
   int keepalive_ = 0;  // active ref'd watchers
-  int idle_ = 0;       // active idle watchers
+  int phases_ = 0;     // active prepare, check and idle watchers
+  int idles_ = 0;      // active idle watchers
   uint32_t run_iteration_ = 0;  // ev_iteration() when the current ev_run began
   bool running_ = false;        // inside ev_run()
   bool in_prepare_ = false;
   bool after_prepare_ = false;  // between our prepare and our check: Node may poll next
   bool poll_ready_ = false;     // libev's epoll fd reported readable
+  bool deadline_due_ = false;   // the deadline uv_timer fired
+  std::atomic<bool> async_noted_{false};  // an ev_async_send since the last run
   bool internal_fds_changed_ = false;
   bool evpipe_ready_ = false;
   bool broken_ = false;

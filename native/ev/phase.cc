@@ -26,7 +26,7 @@ int EvPhase::DoStart() {
   }
   backend_.EvStarted(ref());
   backend_.Activated(ref());
-  if (kind() == Kind::kIdle) backend_.IdleStarted();
+  backend_.PhaseStarted(kind() == Kind::kIdle);
   return 0;
 }
 
@@ -39,7 +39,7 @@ void EvPhase::DoStop() {
     default: ev_check_stop(ev, &w_.check); break;
   }
   backend_.Deactivated(ref());
-  if (kind() == Kind::kIdle) backend_.IdleStopped();
+  backend_.PhaseStopped(kind() == Kind::kIdle);
 }
 
 void EvPhase::DoRef(bool ref) {
