@@ -27,6 +27,7 @@
         "native/uv/phase.cc",
         "native/uv/stat.cc",
         "native/uv/timer.cc",
+        "native/uv/timer_heap.cc",
         "native/uv/uv_backend.cc",
         "native/syscalls/fd.cc"
       ],

@@ -1,5 +1,6 @@
 #include "loop.h"
 
+#include <climits>
 #include <cstring>
 
 #include "binding.h"
@@ -280,20 +281,53 @@ Napi::Value NewWatcherId(Napi::Env env, Loop* loop, std::unique_ptr<Watcher> wat
 
 namespace {
 
-Napi::Value Start(const Napi::CallbackInfo& info) {
-  Loop* loop = LoopOf(info);
-  if (loop == nullptr) return Napi::Value();
-  Watcher* watcher = WatcherArg(info, loop, 0);
-  if (watcher == nullptr) return Napi::Value();
-  return Napi::Number::New(info.Env(), watcher->Start());
+// start and stop run millions of times a second when timeouts churn: they
+// are plain N-API callbacks, without node-addon-api's wrapper objects, and
+// read their id with a single N-API call.
+
+// The watcher named by the one argument, or nullptr with an error thrown.
+Watcher* RawWatcherArg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value id_value;
+  void* data;
+  if (napi_get_cb_info(env, info, &argc, &id_value, nullptr, &data) != napi_ok) return nullptr;
+  Loop* loop = static_cast<Loop*>(data);
+  if (loop->closed()) {
+    ThrowError(Napi::Env(env), "ERR_LOOP_CLOSED", "the loop is closed");
+    return nullptr;
+  }
+  double id;
+  if (argc < 1 || napi_get_value_double(env, id_value, &id) != napi_ok) {
+    ThrowTypeError(Napi::Env(env), "ERR_INVALID_ARG_TYPE", "The \"id\" argument must be of type number");
+    return nullptr;
+  }
+  Watcher* watcher = id >= 1 && id <= INT32_MAX && id == static_cast<int32_t>(id) ? loop->Get(static_cast<int32_t>(id)) : nullptr;
+  if (watcher == nullptr || watcher->closing()) {
+    std::string message = "watcher " + Napi::Number::New(Napi::Env(env), id).ToString().Utf8Value() + " is closed";
+    ThrowError(Napi::Env(env), "ERR_WATCHER_CLOSED", message.c_str());
+    return nullptr;
+  }
+  return watcher;
 }
 
-Napi::Value Stop(const Napi::CallbackInfo& info) {
-  Loop* loop = LoopOf(info);
-  if (loop == nullptr) return Napi::Value();
-  Watcher* watcher = WatcherArg(info, loop, 0);
+napi_value Start(napi_env env, napi_callback_info info) {
+  Watcher* watcher = RawWatcherArg(env, info);
+  napi_value result = nullptr;
+  if (watcher != nullptr) napi_create_int32(env, watcher->Start(), &result);
+  return result;
+}
+
+napi_value Stop(napi_env env, napi_callback_info info) {
+  Watcher* watcher = RawWatcherArg(env, info);
   if (watcher != nullptr) watcher->Stop();
-  return Napi::Value();
+  return nullptr;
+}
+
+void SetRawFunction(Napi::Object target, const char* name, napi_callback callback, Loop* loop) {
+  napi_value fn;
+  if (napi_create_function(target.Env(), name, NAPI_AUTO_LENGTH, callback, loop, &fn) == napi_ok) {
+    target.Set(name, Napi::Value(target.Env(), fn));
+  }
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -358,8 +392,8 @@ Napi::Value CloseLoop(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void BindWatcher(Napi::Object target, Loop* loop) {
-  SetFunction(target, "start", Start, loop);
-  SetFunction(target, "stop", Stop, loop);
+  SetRawFunction(target, "start", Start, loop);
+  SetRawFunction(target, "stop", Stop, loop);
   SetFunction(target, "close", Close, loop);
   SetFunction(target, "setRef", SetRef, loop);
   SetFunction(target, "setPriority", SetPriority, loop);

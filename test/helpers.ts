@@ -62,6 +62,11 @@ export function closeFds(...fds: number[]): void {
   for (const fd of fds) addon.syscalls.close(fd);
 }
 
+// tsx writes its transform cache asynchronously: under load that write
+// alone can keep a script's process alive for a while, which tests of what
+// keeps a process alive must not see.
+const SCRIPT_ENV = { TSX_DISABLE_CACHE: '1' };
+
 function writeScript(source: string): { dir: string; file: string } {
   const dir = tempDir('greenhub-script-');
   const file = path.join(dir, 'script.ts');
@@ -73,13 +78,16 @@ function writeScript(source: string): { dir: string; file: string } {
  * Runs a TypeScript snippet in a fresh node process (with greenhub's lib
  * loadable as `lib/...` from the repository root).
  */
-export function runScript(source: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+export function runScript(
+  source: string,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: string[] } = {},
+): SpawnSyncReturns<string> {
   const { dir, file } = writeScript(source);
   try {
-    return spawnSync(process.execPath, ['--require', 'tsx/cjs', file], {
+    return spawnSync(process.execPath, [...(options.nodeArgs ?? []), '--require', 'tsx/cjs', file], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...SCRIPT_ENV, ...options.env },
       timeout: options.timeoutMs ?? 20000,
     });
   } finally {
@@ -102,7 +110,7 @@ export function runScriptAsync(source: string, options: { env?: NodeJS.ProcessEn
   const started = Date.now();
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', file], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...SCRIPT_ENV, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -41,6 +41,8 @@ export class Loop {
   readonly backend: BackendName;
 
   /** @internal */ readonly _native: NativeLoop;
+  /** @internal The addon's own object: its `ring` property follows the ring's growth. */
+  readonly _binding: NativeLoop;
   /** @internal Active watchers by id: the ones events are delivered to. */
   readonly _active: (Watcher | undefined)[] = [];
   /** @internal How many active watchers have a priority other than 0. */
@@ -58,6 +60,14 @@ export class Loop {
   private _queueHead = 0;
   private _queueTail = 0;
   private _switchInterval = 0.005;
+  private readonly _orphans = new FinalizationRegistry<number>((id) => {
+    if (this._closed) return;
+    try {
+      this._native.close(id);
+    } catch {
+      // The environment is going and took the loop with it.
+    }
+  });
   private _errorHandler: LoopErrorHandler = rethrowUncaught;
 
   constructor(options: LoopOptions = {}) {
@@ -67,8 +77,11 @@ export class Loop {
       throw invalidArgValue('options.backend', "must be 'uv' or 'ev'", backend);
     }
     this.backend = backend;
-    this._native = addon.createLoop(backend, () => this._dispatch());
-    this._state = this._native.state;
+    this._binding = addon.createLoop(backend, () => this._dispatch());
+    // The addon's object holds its functions as a dictionary; a copy made by
+    // spreading has fast properties, which every watcher call looks up.
+    this._native = { ...this._binding };
+    this._state = this._binding.state;
   }
 
   /** Backends this build of the addon has. */
@@ -212,7 +225,7 @@ export class Loop {
     // started, or all of them between flushes.
     const count = this._state[0];
     if (count <= this._flushCount) return false;
-    const ring = this._native.ring;
+    const ring = this._binding.ring;
     for (let i = this._flushCount; i < count; i++) if (ring[i * 2] === watcher._id) return true;
     return false;
   }
@@ -222,8 +235,19 @@ export class Loop {
     if (this._flushing) watcher._pendingSeq = 0;
     const count = this._state[0];
     if (count <= this._flushCount) return;
-    const ring = this._native.ring;
+    const ring = this._binding.ring;
     for (let i = this._flushCount; i < count; i++) if (ring[i * 2] === watcher._id) ring[i * 2] = 0;
+  }
+
+  /** @internal A new watcher: a dropped one gives its native half back when collected. */
+  _adopt(watcher: Watcher): void {
+    this._orphans.register(watcher, watcher._id, watcher);
+  }
+
+  /** @internal A watcher's close(): frees its native half. */
+  _release(watcher: Watcher): void {
+    this._orphans.unregister(watcher);
+    if (!this._closed) this._native.close(watcher._id);
   }
 
   /** @internal */
@@ -269,7 +293,7 @@ export class Loop {
       const count = this._state[0];
       try {
         // The ring may have grown since the addon passed it.
-        if (count > 0 && !this._closed) this._deliver(this._native.ring, count);
+        if (count > 0 && !this._closed) this._deliver(this._binding.ring, count);
       } finally {
         // Before this callback's nextTicks and promises run: from here on
         // these events are no longer pending.
@@ -292,7 +316,7 @@ export class Loop {
       state[0] = 0;
       return;
     }
-    this._native.ring.copyWithin(0, count * 2, total * 2);
+    this._binding.ring.copyWithin(0, count * 2, total * 2);
     state[0] = total - count;
     this._requestTurn();
   }

@@ -4,16 +4,20 @@
 #define GREENHUB_UV_WATCHERS_H_
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "../backend.h"
 #include "fd_poller.h"
+#include "timer_heap.h"
 
 namespace greenhub {
 
 class UvTimer : public TimerWatcher {
  public:
-  UvTimer(Loop& loop, double after, double repeat);
+  static constexpr size_t kNotScheduled = SIZE_MAX;
+
+  UvTimer(Loop& loop, TimerHeap& heap, double after, double repeat);
   double Remaining() const override;
 
  protected:
@@ -24,8 +28,13 @@ class UvTimer : public TimerWatcher {
   int DoAgain() override;
 
  private:
-  static void OnTimer(uv_timer_t* handle);
-  uv_timer_t handle_;
+  friend class TimerHeap;
+  // The heap calls these when the timer is due.
+  uint64_t RepeatMs() const;
+  void Fire(bool last);
+
+  TimerHeap& heap_;
+  size_t heap_index_ = kNotScheduled;
 };
 
 class UvIo : public IoWatcher {

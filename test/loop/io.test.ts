@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ClosedError, ERROR, EVENTS, IoWatcher, Loop, READ, READWRITE, TIMER, WRITE } from '../../lib/loop';
+import { ClosedError, ERROR, EVENTS, eventsToString, IoWatcher, Loop, READ, READWRITE, TIMER, WRITE } from '../../lib/loop';
 import { addon } from '../../lib/loop/native';
 import { closeFds, delay, makePipe, makeSocketPair, newLoop, readFd, tempDir, until, writeFd } from '../helpers';
 
@@ -345,6 +345,14 @@ describe('loop.io', () => {
     writeFd(d, 'y');
     await until(() => revents !== 0);
     assert.ok((revents & WRITE) !== 0);
+  });
+
+  it('eventsToString names the bits (gevent _events_to_str)', () => {
+    assert.equal(eventsToString(READ | WRITE), 'READ|WRITE');
+    assert.equal(eventsToString(READ | ERROR), 'READ|ERROR');
+    assert.equal(eventsToString(0), '0');
+    assert.throws(() => eventsToString('READ' as unknown as number), { name: 'TypeError', message: /"events"/ });
+    assert.throws(() => eventsToString(1.5), { name: 'RangeError', message: /"events"/ });
   });
 
   it('rejects bad arguments with errors that name them', () => {

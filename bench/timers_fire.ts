@@ -1,0 +1,105 @@
+// 100,000 active timers firing: greenhub's timer watchers against
+// setTimeout, each side in a process of its own so that its peak RSS is its
+// own.
+//
+//   node -r tsx/cjs bench/timers_fire.ts [--timers=100000] [--rounds=3]
+//
+// spread: deadlines spread evenly over 1..1000 ms. burst: all due at 50 ms,
+// so that one loop turn delivers them all. Reported: the time to arm them,
+// how late the last one fired after its deadline, the CPU time of the whole
+// run (arming, waiting, firing), and the process's peak RSS along with its
+// growth over the RSS measured just before arming.
+import { greenhub } from './greenhub';
+import { median, option, printTable, runChild, stringOption, type Row } from './common';
+
+type Shape = 'spread' | 'burst';
+
+interface Result {
+  armMs: number;
+  lateMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+  growthMb: number;
+}
+
+const delayOf = (shape: Shape, i: number, count: number): number =>
+  shape === 'burst' ? 50 : 1 + Math.floor((i * 1000) / count);
+
+function child(side: string, shape: Shape, count: number): void {
+  const loop = side === 'greenhub' ? greenhub.defaultLoop() : undefined;
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  let fired = 0;
+  let lastDeadline = 0;
+  const onFire = (): void => {
+    if (++fired < count) return;
+    const late = Number(process.hrtime.bigint() - start) / 1e6 - lastDeadline;
+    const used = process.cpuUsage(cpu);
+    const peak = process.resourceUsage().maxRSS * 1024;
+    const result: Result = {
+      armMs,
+      lateMs: late,
+      cpuMs: (used.user + used.system) / 1000,
+      peakRssMb: peak / 2 ** 20,
+      growthMb: (peak - baseline) / 2 ** 20,
+    };
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  };
+  for (let i = 0; i < count; i++) {
+    const ms = delayOf(shape, i, count);
+    if (loop !== undefined) {
+      loop.timer(ms / 1000).start(onFire);
+    } else {
+      setTimeout(onFire, ms);
+    }
+    lastDeadline = Math.max(lastDeadline, ms);
+  }
+  const armMs = Number(process.hrtime.bigint() - start) / 1e6;
+  // Deadlines count from each timer's own start: the last started is due
+  // `lastDeadline` after it was armed at the latest.
+  lastDeadline += armMs;
+}
+
+function main(): void {
+  const count = option('timers', 100_000);
+  const rounds = option('rounds', 3);
+  console.log(`${count.toLocaleString('en-US')} active timers firing, median of ${rounds} processes per side`);
+  console.log(`node ${process.version}, greenhub backend ${process.env.GREENHUB_LOOP || 'uv'}`);
+  for (const shape of ['spread', 'burst'] as Shape[]) {
+    const runs: Record<string, Result[]> = { greenhub: [], node: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const side of ['greenhub', 'node']) {
+        runs[side].push(runChild<Result>(__filename, [`--side=${side}`, `--shape=${shape}`, `--timers=${count}`]));
+      }
+    }
+    const m = (side: string, key: keyof Result): number => median(runs[side].map((r) => r[key]));
+    const row = (label: string, key: keyof Result, unit: string, digits = 1): Row => ({
+      label,
+      greenhub: m('greenhub', key),
+      node: m('node', key),
+      unit,
+      higherIsBetter: false,
+      digits,
+    });
+    printTable(
+      shape === 'spread' ? 'deadlines spread over 1..1000 ms' : 'all due at 50 ms',
+      [
+        row('arming all timers', 'armMs', 'ms'),
+        row('last timer fired after its deadline', 'lateMs', 'ms'),
+        row('CPU time, whole run', 'cpuMs', 'ms'),
+        row('peak RSS', 'peakRssMb', 'MB'),
+        row('  growth over the idle process', 'growthMb', 'MB'),
+      ],
+    );
+  }
+}
+
+const side = stringOption('side');
+if (side !== undefined) {
+  child(side, stringOption('shape') as Shape, option('timers', 100_000));
+} else {
+  main();
+}
