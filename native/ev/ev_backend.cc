@@ -453,13 +453,11 @@ void EvBackend::EvStoppedItself(bool ref) {
 }
 
 void EvBackend::Activated(bool ref) {
-  if (ref) keepalive_++;
-  UpdateKeepAlive();
+  if (ref && keepalive_++ == 0) UpdateKeepAlive();
 }
 
 void EvBackend::Deactivated(bool ref) {
-  if (ref) keepalive_--;
-  UpdateKeepAlive();
+  if (ref && --keepalive_ == 0) UpdateKeepAlive();
 }
 
 void EvBackend::RefChanged(const void* w, bool ref) {
