@@ -4,50 +4,48 @@
 
 namespace greenhub {
 
-void DeadlineHeap::Place(size_t index, Node* node) {
-  heap_[index] = node;
-  node->index = index;
+void DeadlineHeap::Place(size_t index, const Slot& slot) {
+  heap_[index] = slot;
+  slot.node->index = index;
 }
 
-void DeadlineHeap::SiftUp(size_t index) {
-  Node* node = heap_[index];
+// Moves the hole at `index` up until `slot` fits there.
+void DeadlineHeap::SiftUp(size_t index, Slot slot) {
   while (index > 0) {
     size_t parent = (index - 1) / 2;
-    if (heap_[parent]->due <= node->due) break;
+    if (heap_[parent].due <= slot.due) break;
     Place(index, heap_[parent]);
     index = parent;
   }
-  Place(index, node);
+  Place(index, slot);
 }
 
-void DeadlineHeap::SiftDown(size_t index) {
-  Node* node = heap_[index];
+// Moves the hole at `index` down until `slot` fits there.
+void DeadlineHeap::SiftDown(size_t index, Slot slot) {
   size_t count = heap_.size();
   for (;;) {
     size_t child = index * 2 + 1;
     if (child >= count) break;
-    if (child + 1 < count && heap_[child + 1]->due < heap_[child]->due) child++;
-    if (node->due <= heap_[child]->due) break;
+    if (child + 1 < count && heap_[child + 1].due < heap_[child].due) child++;
+    if (slot.due <= heap_[child].due) break;
     Place(index, heap_[child]);
     index = child;
   }
-  Place(index, node);
+  Place(index, slot);
 }
 
 void DeadlineHeap::Set(Node* node, double due) {
+  Slot slot{due, node};
   if (node->index == kAbsent) {
-    node->due = due;
-    heap_.push_back(node);
-    node->index = heap_.size() - 1;
-    SiftUp(node->index);
+    heap_.push_back(slot);
+    SiftUp(heap_.size() - 1, slot);
     return;
   }
-  bool earlier = due < node->due;
-  node->due = due;
-  if (earlier) {
-    SiftUp(node->index);
+  size_t index = node->index;
+  if (due < heap_[index].due) {
+    SiftUp(index, slot);
   } else {
-    SiftDown(node->index);
+    SiftDown(index, slot);
   }
 }
 
@@ -55,20 +53,19 @@ void DeadlineHeap::Remove(Node* node) {
   size_t index = node->index;
   if (index == kAbsent) return;
   node->index = kAbsent;
-  Node* last = heap_.back();
+  Slot last = heap_.back();
   heap_.pop_back();
-  if (last == node) return;
-  Place(index, last);
-  // The moved node may belong above or below its new place.
-  if (index > 0 && heap_[(index - 1) / 2]->due > last->due) {
-    SiftUp(index);
+  if (index == heap_.size()) return;  // it was the last slot
+  // The last slot fills the hole; it may belong above or below it.
+  if (index > 0 && heap_[(index - 1) / 2].due > last.due) {
+    SiftUp(index, last);
   } else {
-    SiftDown(index);
+    SiftDown(index, last);
   }
 }
 
 double DeadlineHeap::Earliest() const {
-  return heap_.empty() ? std::numeric_limits<double>::infinity() : heap_.front()->due;
+  return heap_.empty() ? std::numeric_limits<double>::infinity() : heap_.front().due;
 }
 
 }  // namespace greenhub

@@ -1,7 +1,9 @@
 // The ev backend's active timers by deadline: a binary min-heap whose nodes
 // live inside the timers and know their own index, so that starting,
-// restarting and stopping a timer cost O(log n) and no allocation. libev
-// keeps the same heap, but has no public way to read its top.
+// restarting and stopping a timer cost O(log n) and no allocation. Each slot
+// keeps its deadline next to the node pointer, so that sifting compares
+// without touching the timers' memory (libev's ANHE does the same). libev
+// keeps such a heap too, but has no public way to read its top.
 #ifndef GREENHUB_EV_DEADLINE_HEAP_H_
 #define GREENHUB_EV_DEADLINE_HEAP_H_
 
@@ -14,7 +16,6 @@ namespace greenhub {
 class DeadlineHeap {
  public:
   struct Node {
-    double due = 0;
     size_t index = kAbsent;
   };
   static constexpr size_t kAbsent = SIZE_MAX;
@@ -26,11 +27,15 @@ class DeadlineHeap {
   double Earliest() const;
 
  private:
-  void Place(size_t index, Node* node);
-  void SiftUp(size_t index);
-  void SiftDown(size_t index);
+  struct Slot {
+    double due;
+    Node* node;
+  };
+  void Place(size_t index, const Slot& slot);
+  void SiftUp(size_t index, Slot slot);
+  void SiftDown(size_t index, Slot slot);
 
-  std::vector<Node*> heap_;
+  std::vector<Slot> heap_;
 };
 
 }  // namespace greenhub
