@@ -6,9 +6,13 @@
 //
 // spread: deadlines spread evenly over 1..1000 ms. burst: all due at 50 ms,
 // so that one loop turn delivers them all. Reported: the time to arm them,
-// how late the last one fired after its deadline, the CPU time of the whole
-// run (arming, waiting, firing), and the process's peak RSS along with its
-// growth over the RSS measured just before arming.
+// the total time from the first start to the last firing, the CPU time of
+// the whole run (arming, waiting, firing), and the process's peak RSS along
+// with its growth over the RSS measured just before arming.
+//
+// The total includes the arming differently on each side: a greenhub timer
+// counts from its own start, a setTimeout from the loop's cached time, which
+// does not advance while the arming loop runs.
 import { greenhub } from './greenhub';
 import { backendEnv, backendsToRun, column, median, option, printTable, runChild, standardRatios, stringOption, type Row } from './common';
 
@@ -16,7 +20,7 @@ type Shape = 'spread' | 'burst';
 
 interface Result {
   armMs: number;
-  lateMs: number;
+  totalMs: number;
   cpuMs: number;
   peakRssMb: number;
   growthMb: number;
@@ -32,15 +36,13 @@ function child(side: string, shape: Shape, count: number): void {
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   let fired = 0;
-  let lastDeadline = 0;
   const onFire = (): void => {
     if (++fired < count) return;
-    const late = Number(process.hrtime.bigint() - start) / 1e6 - lastDeadline;
     const used = process.cpuUsage(cpu);
     const peak = process.resourceUsage().maxRSS * 1024;
     const result: Result = {
       armMs,
-      lateMs: late,
+      totalMs: Number(process.hrtime.bigint() - start) / 1e6,
       cpuMs: (used.user + used.system) / 1000,
       peakRssMb: peak / 2 ** 20,
       growthMb: (peak - baseline) / 2 ** 20,
@@ -55,12 +57,8 @@ function child(side: string, shape: Shape, count: number): void {
     } else {
       setTimeout(onFire, ms);
     }
-    lastDeadline = Math.max(lastDeadline, ms);
   }
   const armMs = Number(process.hrtime.bigint() - start) / 1e6;
-  // Deadlines count from each timer's own start: the last started is due
-  // `lastDeadline` after it was armed at the latest.
-  lastDeadline += armMs;
 }
 
 function main(): void {
@@ -89,7 +87,7 @@ function main(): void {
       columns,
       [
         row('arming all timers', 'armMs', 'ms'),
-        row('last timer fired after its deadline', 'lateMs', 'ms'),
+        row('total: first start to last firing', 'totalMs', 'ms'),
         row('CPU time, whole run', 'cpuMs', 'ms'),
         row('peak RSS', 'peakRssMb', 'MB'),
         row('  growth over the idle process', 'growthMb', 'MB'),

@@ -106,11 +106,11 @@ describe('Loop', () => {
         process.on('uncaughtException', (e) => console.log('uncaught', e.message));
         const loop = defaultLoop();
         loop.runCallback(() => { throw new Error('from a callback'); });
-        setTimeout(() => {
+        loop.runCallback(() => {
           loop.errorHandler = () => { throw new Error('from the handler'); };
           loop.runCallback(() => { throw new Error('swallowed'); });
           loop.timer(0.02).start(() => console.log('still running'));
-        }, 20);
+        });
       `);
       assert.equal(result.status, 0, result.stderr);
       assert.deepEqual(result.stdout.trim().split('\n'), ['uncaught from a callback', 'uncaught from the handler', 'still running']);
@@ -449,6 +449,9 @@ describe('Loop', () => {
           ${before ? `w.ref = ${ref};` : ''}
           w.start(() => undefined);
           ${before ? '' : `w.ref = ${ref};`}
+          // setTimeout counts from the loop's cached time, which module
+          // loading left stale: refresh it so that the timer waits in full.
+          loop.updateNow();
           setTimeout(() => {
             console.log('alive', w.active, w.ref);
             loop.close();
