@@ -7,9 +7,9 @@
 //   reap Node's children. Signals and children stay on libuv for every
 //   backend (watchers/signal.h, watchers/child.h).
 // - One uv_prepare runs ev_run(EVRUN_NOWAIT) when Node's loop is about to
-//   poll: one whole libev iteration (libev's prepare watchers, fd changes,
-//   a zero-timeout epoll_wait, timers, periodics, idle and check watchers)
-//   right before Node blocks. libev's pending watchers are invoked through
+//   poll and libev can have an event (RunNeeded): one whole libev iteration
+//   (libev's prepare watchers, fd changes, a zero-timeout epoll_wait,
+//   timers, periodics, idle and check watchers) right before Node blocks. libev's pending watchers are invoked through
 //   ev_set_invoke_pending_cb: their C callbacks only append to the event
 //   ring, and the ring is flushed into JS once per libev phase (after its
 //   prepare watchers, after its poll), so JS sees libev's order: priority
@@ -18,6 +18,8 @@
 //   ready; its callback only notes it.
 // - One uv_timer is armed at the next libev deadline, computed from this
 //   backend's own registry of active timers, periodics and stat polls.
+// - One uv_async wakes Node when another thread sends to an ev_async:
+//   libev writes its own eventfd only while blocked in its own poll.
 // - Node's loop stays alive exactly while a ref'd watcher is active: the
 //   backend counts them and refs its (always active) uv_check while the
 //   count is not 0. libev's own refcount follows libev's documented dance
