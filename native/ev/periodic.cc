@@ -1,3 +1,4 @@
+#include <cmath>
 #include <limits>
 
 #include "watchers.h"
@@ -10,6 +11,16 @@ namespace greenhub {
 // libev stops it, and JS's next SetAt() starts it again. A reschedule_cb
 // cannot be used: libev asserts when one returns a time in the past, and JS
 // answers only after the event reached it.
+
+namespace {
+
+// Far beyond any real deadline, yet ordinary for libev's heap arithmetic.
+constexpr double kNeverAt = 1e17;
+// Offsets up to this many times today's epoch in size leave libev's own
+// schedule arithmetic an error of a few ulps of now: a few steps at most.
+constexpr double kLibevSafeOffsetFactor = 4;
+
+}  // namespace
 
 EvPeriodic::EvPeriodic(Loop& loop, EvBackend& backend, double offset, double interval, bool manual)
     : PeriodicWatcher(loop, offset, interval, manual), backend_(backend) {
@@ -39,10 +50,23 @@ int EvPeriodic::DoStart() {
   if (backend_.broken()) return -EBADF;  // its first start opens a timerfd
   struct ev_loop* ev = backend_.ev();
   ev_now_update(ev);  // the schedule is placed on the current wall clock
-  if (manual_) {
-    ev_periodic_set(&periodic_, at_, 0., nullptr);
-  } else {
+  if (manual_ || interval_ <= 0) {
+    ev_periodic_set(&periodic_, manual_ ? at_ : offset_, 0., nullptr);
+  } else if (std::fabs(offset_) <= kLibevSafeOffsetFactor * std::fabs(ev_now(ev))) {
     ev_periodic_set(&periodic_, offset_, interval_, nullptr);
+  } else {
+    // libev finds the next time as offset + interval * floor((now - offset)
+    // / interval), then steps by interval until past now. With an offset
+    // far from now (1e300) the product keeps no precision at all and the
+    // stepping would not end in this century. The grid point just after
+    // now, from the shared arithmetic (which always terminates), is an
+    // offset on the same grid that keeps libev's arithmetic exact.
+    double anchor = PeriodicNext(offset_, interval_, ev_now(ev));
+    if (std::isfinite(anchor)) {
+      ev_periodic_set(&periodic_, anchor, interval_, nullptr);
+    } else {
+      ev_periodic_set(&periodic_, kNeverAt, 0., nullptr);  // no grid point a double can hold
+    }
   }
   ev_set_priority(&periodic_, priority());
   ev_periodic_start(ev, &periodic_);
