@@ -358,6 +358,26 @@ describe('loop backends', () => {
     assert.equal(fired, 3);
   });
 
+  it('periodic offsets far from now neither hang libev\'s schedule arithmetic nor leave the grid', () => {
+    // libev steps from offset + interval * floor((now - offset) / interval)
+    // to now: with offset 1e300 that product has no precision left.
+    const result = runScript(`
+      import { Loop } from 'lib/loop';
+      const loop = new Loop({ backend: 'ev' });
+      const answers: string[] = [];
+      for (const offset of [1e300, -1e300, 1e15]) {
+        const p = loop.periodic(offset, 0.01);
+        p.start(() => undefined);
+        answers.push(String(p.at > Date.now() / 1000 - 1 && p.at < Date.now() / 1000 + 1));
+        p.stop();
+      }
+      console.log(answers.join());
+      loop.close();
+    `, { timeoutMs: 10000 });
+    assert.equal(result.status, 0, result.stderr || String(result.signal));
+    assert.equal(result.stdout.trim(), 'true,true,true');
+  });
+
   it('keeps the process alive exactly while a ref\'d ev watcher is active', () => {
     const kept = runScript(`
       import { Loop } from 'lib/loop';
