@@ -1,6 +1,6 @@
 {
   "variables": {
-    "have_libev%": "0",
+    "have_libev%": "<!(sh scripts/have-libev.sh)",
     "sanitize%": "<!(echo ${GREENHUB_SANITIZE:-})"
   },
   "targets": [
@@ -44,7 +44,18 @@
         ["have_libev==1", {
           "defines": ["GREENHUB_HAVE_LIBEV"],
           "libraries": ["-lev"],
-          "sources": []
+          "sources": [
+            "native/ev/async.cc",
+            "native/ev/deadline_heap.cc",
+            "native/ev/ev_backend.cc",
+            "native/ev/fd_interest.cc",
+            "native/ev/io.cc",
+            "native/ev/libev_private.cc",
+            "native/ev/periodic.cc",
+            "native/ev/phase.cc",
+            "native/ev/stat.cc",
+            "native/ev/timer.cc"
+          ]
         }],
         ["sanitize=='address'", {
           "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],

@@ -1,6 +1,6 @@
 // Dispatch: events from 1,000 io watchers reaching their JS callbacks.
 //
-//   node -r tsx/cjs bench/dispatch.ts [--seconds=3] [--watchers=1000] [--rounds=3]
+//   node -r tsx/cjs bench/dispatch.ts [--seconds=3] [--watchers=1000] [--rounds=3] [--backends=uv,ev]
 //
 // ping-pong: `watchers` / 2 socketpairs made with the addon's syscalls, an
 // io watcher (READ) on both ends of each; each end echoes what it reads, one
@@ -17,14 +17,14 @@
 // syscall: the native callback, the ring and the JS dispatch alone.
 //
 // Every measurement runs in a fresh process; figures are medians over
-// `rounds` processes per side.
+// `rounds` processes per side, every greenhub backend a side of its own.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { addon, greenhub } from './greenhub';
-import { median, option, printTable, runChild, stringOption, type Row } from './common';
+import { backendEnv, backendsToRun, column, median, option, printTable, runChild, standardRatios, stringOption, type Row } from './common';
 
 const MESSAGE = 64;
 const AF_UNIX = 1;
@@ -130,52 +130,44 @@ function main(): void {
   const seconds = option('seconds', 3);
   const watchers = option('watchers', 1000);
   const rounds = option('rounds', 3);
+  const backends = backendsToRun(greenhub.Loop.backends);
   console.log(`dispatch: ${watchers} io watchers, ${seconds} s per measurement, median of ${rounds} processes per side`);
-  console.log(`node ${process.version}, greenhub backend ${process.env.GREENHUB_LOOP || 'uv'}, ${os.cpus().length} CPUs`);
+  console.log(`node ${process.version}, greenhub backends ${backends.join(', ')}, ${os.cpus().length} CPUs`);
   const args = [`--seconds=${seconds}`, `--watchers=${watchers}`];
-  const runs: Record<string, Result[]> = { greenhub: [], node: [], ready: [], idle: [] };
+  // runs[`${side} ${column}`]: the greenhub sides once per backend.
+  const runs: Record<string, Result[]> = {};
+  const record = (key: string, result: Result): void => {
+    (runs[key] ??= []).push(result);
+  };
   for (let round = 0; round < rounds; round++) {
-    for (const side of ['greenhub', 'node', 'ready', 'idle']) {
-      runs[side].push(runChild<Result>(__filename, [`--side=${side}`, ...args]));
+    for (const side of ['greenhub', 'ready', 'idle']) {
+      for (const b of backends) record(`${side} ${column(b)}`, runChild<Result>(__filename, [`--side=${side}`, ...args], backendEnv(b)));
     }
+    record('greenhub node', runChild<Result>(__filename, ['--side=node', ...args]));
   }
   const rate = (r: Result): number => r.events / r.seconds;
-  const perEvent = (r: Result, ns: number): number => ns / r.events;
-  const m = (side: string, f: (r: Result) => number): number => median(runs[side].map(f));
-  const rows: Row[] = [
-    { label: 'ping-pong events', greenhub: m('greenhub', rate), node: m('node', rate), unit: 'events/s', higherIsBetter: true },
-    {
-      label: '  wall time per event',
-      greenhub: m('greenhub', (r) => (r.seconds * 1e9) / r.events),
-      node: m('node', (r) => (r.seconds * 1e9) / r.events),
-      unit: 'ns',
-      higherIsBetter: false,
-    },
-    {
-      label: '  user CPU per event',
-      greenhub: m('greenhub', (r) => perEvent(r, r.userNs)),
-      node: m('node', (r) => perEvent(r, r.userNs)),
-      unit: 'ns',
-      higherIsBetter: false,
-    },
-    {
-      label: '  system CPU per event',
-      greenhub: m('greenhub', (r) => perEvent(r, r.systemNs)),
-      node: m('node', (r) => perEvent(r, r.systemNs)),
-      unit: 'ns',
-      higherIsBetter: false,
-    },
-  ];
-  printTable('ping-pong: read + write per event (node: net over a Unix socket)', rows);
-  const alone = (side: string, title: string): void => {
-    console.log(`\n${title}`);
-    console.log(`  events/s                ${m(side, rate).toLocaleString('en-US', { maximumFractionDigits: 0 })}`);
-    console.log(`  wall time per event     ${m(side, (r) => (r.seconds * 1e9) / r.events).toFixed(1)} ns`);
-    console.log(`  user CPU per event      ${m(side, (r) => perEvent(r, r.userNs)).toFixed(1)} ns`);
-    console.log(`  system CPU per event    ${m(side, (r) => perEvent(r, r.systemNs)).toFixed(1)} ns`);
+  const wall = (r: Result): number => (r.seconds * 1e9) / r.events;
+  const user = (r: Result): number => r.userNs / r.events;
+  const system = (r: Result): number => r.systemNs / r.events;
+  const rowOf = (side: string, columns: string[], label: string, f: (r: Result) => number, unit: string, higherIsBetter: boolean): Row => ({
+    label,
+    values: Object.fromEntries(columns.map((c) => [c, median(runs[`${side} ${c}`].map(f))])),
+    unit,
+    higherIsBetter,
+    digits: higherIsBetter ? 0 : 1,
+  });
+  const table = (side: string, columns: string[], title: string, ratios: [string, string][]): void => {
+    printTable(title, columns, [
+      rowOf(side, columns, 'events', rate, 'events/s', true),
+      rowOf(side, columns, '  wall time per event', wall, 'ns', false),
+      rowOf(side, columns, '  user CPU per event', user, 'ns', false),
+      rowOf(side, columns, '  system CPU per event', system, 'ns', false),
+    ], ratios);
   };
-  alone('ready', `${watchers} io watchers on ready sockets, empty callbacks (greenhub only): poll + dispatch`);
-  alone('idle', `${watchers} idle watchers, empty callbacks (greenhub only): dispatch without the kernel`);
+  const greenhubColumns = backends.map(column);
+  table('greenhub', [...greenhubColumns, 'node'], 'ping-pong: read + write per event (node: net over a Unix socket)', standardRatios(backends, true));
+  table('ready', greenhubColumns, `${watchers} io watchers on ready sockets, empty callbacks (greenhub only): poll + dispatch`, standardRatios(backends, false));
+  table('idle', greenhubColumns, `${watchers} idle watchers, empty callbacks (greenhub only): dispatch without the kernel`, standardRatios(backends, false));
 }
 
 const side = stringOption('side');

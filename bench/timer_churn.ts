@@ -1,14 +1,15 @@
 // Timer churn: starting and stopping timers that never fire, as timeouts
 // around I/O do. greenhub's timer watchers against setTimeout/clearTimeout.
 //
-//   node -r tsx/cjs bench/timer_churn.ts [--n=1000000] [--rounds=3]
+//   node -r tsx/cjs bench/timer_churn.ts [--n=1000000] [--rounds=3] [--backends=uv,ev]
 //
-// Each figure is the median of `rounds` fresh processes per side; inside a
+// Each figure is the median of `rounds` fresh processes per side (every
+// greenhub backend this build has is a side of its own); inside a
 // process, the median of 3 timed passes after a warm-up pass. Times are CPU
 // time (user + system) per operation.
 import type { TimerWatcher } from '../lib/loop';
 import { greenhub } from './greenhub';
-import { median, option, printTable, runChild, stringOption, type Row } from './common';
+import { backendEnv, backendsToRun, column, median, option, printTable, runChild, standardRatios, stringOption, type Row } from './common';
 
 type Mode = 'pair' | 'batch' | 'lifecycle';
 type Delays = 'same' | 'varied';
@@ -102,25 +103,36 @@ async function child(side: string, mode: Mode, delays: Delays, n: number): Promi
 function main(): void {
   const n = option('n', 1_000_000);
   const rounds = option('rounds', 3);
+  const backends = backendsToRun(greenhub.Loop.backends);
   console.log(`timer churn: ${n.toLocaleString('en-US')} operations per pass, median of ${rounds} processes per side`);
-  console.log(`node ${process.version}, greenhub backend ${process.env.GREENHUB_LOOP || 'uv'}`);
+  console.log(`node ${process.version}, greenhub backends ${backends.join(', ')}`);
+  const columns = [...backends.map(column), 'node'];
   const rows: Row[] = [];
   for (const mode of Object.keys(MODES) as Mode[]) {
     for (const delays of ['same', 'varied'] as Delays[]) {
-      const figures: Record<string, number[]> = { greenhub: [], node: [] };
+      const figures: Record<string, number[]> = Object.fromEntries(columns.map((c) => [c, []]));
       for (let round = 0; round < rounds; round++) {
-        for (const side of ['greenhub', 'node']) {
+        const runs: [string, string, NodeJS.ProcessEnv][] = [
+          ...backends.map((b): [string, string, NodeJS.ProcessEnv] => [column(b), 'greenhub', backendEnv(b)]),
+          ['node', 'node', {}],
+        ];
+        for (const [name, side, env] of runs) {
           const args = [`--side=${side}`, `--mode=${mode}`, `--delays=${delays}`, `--n=${n}`];
-          figures[side].push(runChild<{ nsPerOp: number }>(__filename, args).nsPerOp);
+          figures[name].push(runChild<{ nsPerOp: number }>(__filename, args, env).nsPerOp);
         }
       }
-      const [g, nd] = [median(figures.greenhub), median(figures.node)];
+      const ns = Object.fromEntries(columns.map((c) => [c, median(figures[c])]));
       const label = `${MODES[mode]} (${delays === 'same' ? 'one delay' : '1,000 delays'})`;
-      rows.push({ label, greenhub: 1e9 / g, node: 1e9 / nd, unit: 'ops/s', higherIsBetter: true });
-      rows.push({ label: '  per operation', greenhub: g, node: nd, unit: 'ns', higherIsBetter: false, digits: 1 });
+      rows.push({ label, values: Object.fromEntries(columns.map((c) => [c, 1e9 / ns[c]])), unit: 'ops/s', higherIsBetter: true });
+      rows.push({ label: '  per operation', values: ns, unit: 'ns', higherIsBetter: false, digits: 1 });
     }
   }
-  printTable('timer churn (an operation = one start and one stop; setTimeout + clearTimeout for node)', rows);
+  printTable(
+    'timer churn (an operation = one start and one stop; setTimeout + clearTimeout for node)',
+    columns,
+    rows,
+    standardRatios(backends, true),
+  );
 }
 
 const side = stringOption('side');

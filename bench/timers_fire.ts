@@ -2,7 +2,7 @@
 // setTimeout, each side in a process of its own so that its peak RSS is its
 // own.
 //
-//   node -r tsx/cjs bench/timers_fire.ts [--timers=100000] [--rounds=3]
+//   node -r tsx/cjs bench/timers_fire.ts [--timers=100000] [--rounds=3] [--backends=uv,ev]
 //
 // spread: deadlines spread evenly over 1..1000 ms. burst: all due at 50 ms,
 // so that one loop turn delivers them all. Reported: the time to arm them,
@@ -14,7 +14,7 @@
 // counts from its own start, a setTimeout from the loop's cached time, which
 // does not advance while the arming loop runs.
 import { greenhub } from './greenhub';
-import { median, option, printTable, runChild, stringOption, type Row } from './common';
+import { backendEnv, backendsToRun, column, median, option, printTable, runChild, standardRatios, stringOption, type Row } from './common';
 
 type Shape = 'spread' | 'burst';
 
@@ -64,26 +64,27 @@ function child(side: string, shape: Shape, count: number): void {
 function main(): void {
   const count = option('timers', 100_000);
   const rounds = option('rounds', 3);
+  const backends = backendsToRun(greenhub.Loop.backends);
   console.log(`${count.toLocaleString('en-US')} active timers firing, median of ${rounds} processes per side`);
-  console.log(`node ${process.version}, greenhub backend ${process.env.GREENHUB_LOOP || 'uv'}`);
+  console.log(`node ${process.version}, greenhub backends ${backends.join(', ')}`);
+  const columns = [...backends.map(column), 'node'];
   for (const shape of ['spread', 'burst'] as Shape[]) {
-    const runs: Record<string, Result[]> = { greenhub: [], node: [] };
+    const runs: Record<string, Result[]> = Object.fromEntries(columns.map((c) => [c, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const side of ['greenhub', 'node']) {
-        runs[side].push(runChild<Result>(__filename, [`--side=${side}`, `--shape=${shape}`, `--timers=${count}`]));
-      }
+      const args = (side: string): string[] => [`--side=${side}`, `--shape=${shape}`, `--timers=${count}`];
+      for (const b of backends) runs[column(b)].push(runChild<Result>(__filename, args('greenhub'), backendEnv(b)));
+      runs.node.push(runChild<Result>(__filename, args('node')));
     }
-    const m = (side: string, key: keyof Result): number => median(runs[side].map((r) => r[key]));
     const row = (label: string, key: keyof Result, unit: string, digits = 1): Row => ({
       label,
-      greenhub: m('greenhub', key),
-      node: m('node', key),
+      values: Object.fromEntries(columns.map((c) => [c, median(runs[c].map((r) => r[key]))])),
       unit,
       higherIsBetter: false,
       digits,
     });
     printTable(
       shape === 'spread' ? 'deadlines spread over 1..1000 ms' : 'all due at 50 ms',
+      columns,
       [
         row('arming all timers', 'armMs', 'ms'),
         row('total: first start to last firing', 'totalMs', 'ms'),
@@ -91,6 +92,7 @@ function main(): void {
         row('peak RSS', 'peakRssMb', 'MB'),
         row('  growth over the idle process', 'growthMb', 'MB'),
       ],
+      standardRatios(backends, true),
     );
   }
 }

@@ -12,6 +12,7 @@ export {
   type StopOptions,
   type StreamServerOptions,
 } from './server';
+export { DatagramServer, type DatagramHandler, type DatagramServerOptions } from './datagram-server';
 export { socketStream, type SocketStreamOptions } from './stream';
 export { constants as socketConstants, Socket, type SocketOptions, type SocketType } from './socket';
 export { waitRead, waitWrite } from './wait';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { ClosedError, EVENTS, Loop, STAT, StatWatcher } from '../../lib/loop';
-import { delay, newLoop, tempDir, until } from '../helpers';
+import { BACKEND, delay, newLoop, tempDir, until } from '../helpers';
 
 // Long enough that only the kernel's notification can explain a prompt event.
 const LONG_INTERVAL = 30;
@@ -123,7 +123,13 @@ describe('loop.stat', () => {
       await until(() => polled.events.length > 0, 5000, 'the poll');
       assert.equal(polled.w.attr?.size, 2);
       assert.equal(polled.w.prev?.size, 1);
-      assert.deepEqual(slow.events, []);
+      if (BACKEND === 'ev') {
+        // libev's inotify watches the file itself, not its directory: it
+        // sees writes through any link (docs/backends.md).
+        await until(() => slow.events.length > 0, PROMPT_MS, 'the inotify event');
+      } else {
+        assert.deepEqual(slow.events, []);
+      }
     } finally {
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }

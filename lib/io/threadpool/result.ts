@@ -82,7 +82,9 @@ export class ThreadResult<T = unknown> extends Linkable {
 const getTask = awaitable(function* get(result: ThreadResult, block: boolean, timeout: TimeoutArg): Operation<unknown> {
   if (!result.ready()) {
     if (!block) throw new Timeout(null, undefined, { describe: 'get(block: false) on an unfinished thread pool task' });
-    if (!(yield* waitOn(result, timeout, 'ThreadResult.get()'))) throw new Timeout(typeof timeout === 'number' ? timeout : null);
+    if (!(yield* waitOn(result, timeout, 'ThreadResult.get()'))) {
+      throw typeof timeout === 'object' && timeout !== null ? timeout : new Timeout(typeof timeout === 'number' ? timeout : null);
+    }
   }
   if (!result.successful()) throw result.exception;
   return result.value;
