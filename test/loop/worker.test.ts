@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { defaultLoop, sendAsync } from '../../lib/loop';
-import { newLoop, ROOT, until } from '../helpers';
+import { newLoop, ROOT, runScriptAsync, until } from '../helpers';
 
 const LIB = JSON.stringify(path.join(ROOT, 'lib', 'loop'));
 
@@ -160,5 +160,33 @@ describe('loop in worker threads', () => {
     const sent = await messageOf<number>(worker);
     assert.ok(sent > 0);
     await exitOf(worker);
+  });
+
+  it('a worker terminated while it loads the addon or makes its loop does not abort the process', async function () {
+    this.timeout(60000);
+    // In a child process: an abort there fails this test instead of ending mocha.
+    const addon = JSON.stringify(process.env.GREENHUB_ADDON ?? path.join(ROOT, 'build', 'Release', 'greenhub.node'));
+    const result = await runScriptAsync(
+      `
+      const { Worker } = require('node:worker_threads');
+      (async () => {
+        for (let i = 0; i < 80; i++) {
+          const worker = new Worker(
+            'require(' + JSON.stringify(${addon}) + ").createLoop('uv', () => {}); setTimeout(() => {}, 1000)",
+            { eval: true },
+          );
+          await new Promise((resolve) => worker.once('online', resolve));
+          const until = Date.now() + (i % 5) * 0.5;
+          while (Date.now() < until);
+          await worker.terminate();
+        }
+        console.log('survived');
+      })();
+      `,
+      { timeoutMs: 55000 },
+    );
+    assert.equal(result.signal, null, result.stderr);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /survived/);
   });
 });
