@@ -515,7 +515,9 @@ describe('celery worker: nothing lost', function () {
       assert.equal(states.filter((s) => s === 'SUCCESS').length, 2, states.join(' '));
       assert.equal(await app.transport.queueSize('termq'), 4);
       assert.equal(await redis.hlen('unacked'), 0);
-      assert.match(proc.output(), /4 unacknowledged message\(s\) put back on their queues/);
+      // How many of the four the worker had reserved (rather than left on
+      // the queue) depends on timing; each one it held is put back.
+      assert.match(proc.output(), /[1-4] unacknowledged message\(s\) put back on their queues/);
     } finally {
       proc.child.kill('SIGKILL');
       await app.transport.purge('termq');
