@@ -1,6 +1,6 @@
 {
   "variables": {
-    "have_libev%": "0",
+    "have_libev%": "<!(sh scripts/have-libev.sh)",
     "sanitize%": "<!(echo ${GREENHUB_SANITIZE:-})"
   },
   "targets": [
@@ -28,6 +28,7 @@
         "native/uv/phase.cc",
         "native/uv/stat.cc",
         "native/uv/timer.cc",
+        "native/uv/timer_heap.cc",
         "native/uv/uv_backend.cc",
         "native/syscalls/address.cc",
         "native/syscalls/fd.cc",
@@ -36,7 +37,7 @@
         "native/watchers/fd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=9", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=9", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
@@ -44,7 +45,18 @@
         ["have_libev==1", {
           "defines": ["GREENHUB_HAVE_LIBEV"],
           "libraries": ["-lev"],
-          "sources": []
+          "sources": [
+            "native/ev/async.cc",
+            "native/ev/deadline_heap.cc",
+            "native/ev/ev_backend.cc",
+            "native/ev/fd_interest.cc",
+            "native/ev/io.cc",
+            "native/ev/libev_private.cc",
+            "native/ev/periodic.cc",
+            "native/ev/phase.cc",
+            "native/ev/stat.cc",
+            "native/ev/timer.cc"
+          ]
         }],
         ["sanitize=='address'", {
           "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],

@@ -1,6 +1,8 @@
 #include "errors.h"
 
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace greenhub {
@@ -26,10 +28,38 @@ void ThrowError(Napi::Env env, const char* code, const char* message) {
   ThrowWithCode(env, Napi::Error::New(env, message), code);
 }
 
+namespace {
+
+// libuv names only the errnos it uses itself (ECHILD is not among them) and
+// leaks a string for any other one: use the _r variants and fall back on
+// the C library for the name and the description.
+bool KnownToUv(const char* text) { return std::strncmp(text, "Unknown system error", 20) != 0; }
+
+std::string ErrName(int err) {
+  char buffer[64];
+  uv_err_name_r(err, buffer, sizeof buffer);
+  if (KnownToUv(buffer) || err >= 0) return buffer;
+  const char* name = strerrorname_np(-err);
+  return name != nullptr ? name : buffer;
+}
+
+std::string ErrDescription(int err) {
+  char buffer[128];
+  uv_strerror_r(err, buffer, sizeof buffer);
+  if (KnownToUv(buffer) || err >= 0) return buffer;
+  std::string description = strerrordesc_np(-err) != nullptr ? strerrordesc_np(-err) : buffer;
+  // Node's descriptions start in lower case ("bad file descriptor").
+  if (!description.empty()) description[0] = static_cast<char>(std::tolower(description[0]));
+  return description;
+}
+
+}  // namespace
+
 Napi::Error SystemError(Napi::Env env, int err, const char* syscall) {
-  std::string message = std::string(uv_err_name(err)) + ": " + uv_strerror(err) + ", " + syscall;
+  std::string code = ErrName(err);
+  std::string message = code + ": " + ErrDescription(err) + ", " + syscall;
   Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, uv_err_name(err)));
+  error.Set("code", Napi::String::New(env, code));
   error.Set("errno", Napi::Number::New(env, err));
   error.Set("syscall", Napi::String::New(env, syscall));
   return error;

@@ -1,5 +1,6 @@
 #include "loop.h"
 
+#include <climits>
 #include <cstring>
 
 #include "binding.h"
@@ -10,8 +11,6 @@ namespace greenhub {
 namespace {
 
 constexpr size_t kInitialRingEvents = 4096;
-// Beyond this the ring is flushed instead of grown.
-constexpr size_t kMaxRingEvents = size_t{1} << 20;
 constexpr size_t kInitialFdState = 1024;
 
 Napi::Value TypedArrayOf(napi_env env, napi_typedarray_type type, size_t length, size_t element, void** data,
@@ -54,7 +53,20 @@ Loop::Loop(napi_env env, uv_loop_t* uv) : env_(env), uv_(uv) {
   watchers_.emplace_back();  // id 0 means "no watcher" in the ring
 }
 
-Loop::~Loop() = default;
+Loop::~Loop() {
+  // A loop whose Open() failed was never closed: give back what it took.
+  // (An opened loop released everything when its Close() finished.)
+  if (!finished_ && !backend_) ReleaseReferences();
+}
+
+void Loop::ReleaseReferences() {
+  for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_, &fd_state_ref_}) {
+    if (*ref != nullptr) napi_delete_reference(env_, *ref);
+    *ref = nullptr;
+  }
+  if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
+  async_context_ = nullptr;
+}
 
 Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch) {
   Napi::Env env(env_);
@@ -89,6 +101,8 @@ Napi::Value Loop::Open(const std::string& backend_name, Napi::Function dispatch)
   binding.Set("minPriority", Napi::Number::New(env, backend_->MinPriority()));
   binding.Set("maxPriority", Napi::Number::New(env, backend_->MaxPriority()));
   binding.Set("state", state);
+  // JS reads the ring and the fd states here (Grow* replace them).
+  binding.Set("ring", ring);
   binding.Set("fdState", fd_state);
   BindWatcher(binding, this);
   BindTimer(binding, this);
@@ -154,14 +168,11 @@ void Loop::Release(Watcher* watcher) {
 void Loop::Emit(int32_t id, int32_t revents) {
   if (closed_) return;
   size_t count = static_cast<size_t>(state_[0]);
-  if (count == ring_capacity_) {
-    if (ring_capacity_ < kMaxRingEvents) {
-      Grow();
-    } else {
-      Flush(false);
-      count = static_cast<size_t>(state_[0]);
-    }
-  }
+  // The ring grows rather than flushing here: a flush would run JS inside a
+  // backend callback that is walking its own watcher lists, which JS may
+  // change. Out of memory, the event is lost rather than written out of
+  // bounds.
+  if (count == ring_capacity_ && !Grow()) return;
   ring_[count * 2] = id;
   ring_[count * 2 + 1] = revents;
   state_[0] = static_cast<int32_t>(count + 1);
@@ -171,20 +182,37 @@ void Loop::Emit(int32_t id, int32_t revents) {
   if (count == 0) backend_->Wake();
 }
 
-void Loop::Grow() {
+bool Loop::Grow() {
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
   void* data;
   napi_ref ref;
+  bool grown = false;
   Napi::Value ring = Int32ArrayOf(env_, ring_capacity_ * 4, &data, &ref);
+  napi_value receiver;
   if (!ring.IsEmpty()) {
-    std::memcpy(data, ring_, ring_capacity_ * 2 * sizeof(int32_t));
-    napi_delete_reference(env_, ring_ref_);
-    ring_ref_ = ref;
-    ring_ = static_cast<int32_t*>(data);
-    ring_capacity_ *= 2;
+    if (napi_get_reference_value(env_, receiver_, &receiver) == napi_ok &&
+        napi_set_named_property(env_, receiver, "ring", ring) == napi_ok) {
+      std::memcpy(data, ring_, ring_capacity_ * 2 * sizeof(int32_t));
+      napi_delete_reference(env_, ring_ref_);
+      ring_ref_ = ref;
+      ring_ = static_cast<int32_t*>(data);
+      ring_capacity_ *= 2;
+      grown = true;
+    } else {
+      napi_delete_reference(env_, ref);
+    }
+  }
+  if (ring.IsEmpty()) {
+    // Out of memory in JS: no exception may stay pending in a uv callback.
+    napi_value exception;
+    bool pending = false;
+    if (napi_is_exception_pending(env_, &pending) == napi_ok && pending) {
+      napi_get_and_clear_last_exception(env_, &exception);
+    }
   }
   napi_close_handle_scope(env_, scope);
+  return grown;
 }
 
 void Loop::Flush(bool force) {
@@ -196,12 +224,11 @@ void Loop::Flush(bool force) {
   if (napi_open_handle_scope(env_, &scope) == napi_ok) {
     napi_value receiver;
     napi_value dispatch;
-    napi_value ring;
     napi_value result;
+    // JS reads the events from the ring and the count from the state array.
     if (napi_get_reference_value(env_, receiver_, &receiver) == napi_ok &&
-        napi_get_reference_value(env_, dispatch_, &dispatch) == napi_ok &&
-        napi_get_reference_value(env_, ring_ref_, &ring) == napi_ok) {
-      napi_status status = napi_make_callback(env_, async_context_, receiver, dispatch, 1, &ring, &result);
+        napi_get_reference_value(env_, dispatch_, &dispatch) == napi_ok) {
+      napi_status status = napi_make_callback(env_, async_context_, receiver, dispatch, 0, nullptr, &result);
       if (status != napi_ok) {
         // JS's dispatch catches callback errors itself; anything that still
         // escapes is reported as an uncaught exception, never left pending.
@@ -215,7 +242,9 @@ void Loop::Flush(bool force) {
     }
     napi_close_handle_scope(env_, scope);
   }
-  state_[0] = 0;
+  // JS consumed the events: it resets the count itself before the
+  // nextTicks and promises of this callback run, and keeps events emitted
+  // while it ran for the next flush.
   flushing_ = false;
 }
 
@@ -229,15 +258,16 @@ void Loop::Close(std::function<void()> done) {
   for (auto& watcher : watchers_) {
     if (watcher && !watcher->closing()) watcher->Close();
   }
+  if (!backend_) {
+    backend_closed_ = true;
+    edge_poller_closed_ = true;
+    MaybeFinishClose();
+    return;
+  }
   edge_poller_.Close([this]() {
     edge_poller_closed_ = true;
     MaybeFinishClose();
   });
-  if (!backend_) {
-    backend_closed_ = true;
-    MaybeFinishClose();
-    return;
-  }
   backend_->Close([this]() {
     backend_closed_ = true;
     MaybeFinishClose();
@@ -248,12 +278,7 @@ void Loop::MaybeFinishClose() {
   if (!closed_ || !backend_closed_ || !edge_poller_closed_ || live_watchers_ != 0) return;
   if (!finished_) {
     finished_ = true;
-    for (napi_ref* ref : {&receiver_, &dispatch_, &ring_ref_, &state_ref_, &fd_state_ref_}) {
-      if (*ref != nullptr) napi_delete_reference(env_, *ref);
-      *ref = nullptr;
-    }
-    if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
-    async_context_ = nullptr;
+    ReleaseReferences();
   }
   std::vector<std::function<void()>> waiters;
   waiters.swap(close_waiters_);
@@ -293,20 +318,53 @@ Napi::Value NewWatcherId(Napi::Env env, Loop* loop, std::unique_ptr<Watcher> wat
 
 namespace {
 
-Napi::Value Start(const Napi::CallbackInfo& info) {
-  Loop* loop = LoopOf(info);
-  if (loop == nullptr) return Napi::Value();
-  Watcher* watcher = WatcherArg(info, loop, 0);
-  if (watcher == nullptr) return Napi::Value();
-  return Napi::Number::New(info.Env(), watcher->Start());
+// start and stop run millions of times a second when timeouts churn: they
+// are plain N-API callbacks, without node-addon-api's wrapper objects, and
+// read their id with a single N-API call.
+
+// The watcher named by the one argument, or nullptr with an error thrown.
+Watcher* RawWatcherArg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value id_value;
+  void* data;
+  if (napi_get_cb_info(env, info, &argc, &id_value, nullptr, &data) != napi_ok) return nullptr;
+  Loop* loop = static_cast<Loop*>(data);
+  if (loop->closed()) {
+    ThrowError(Napi::Env(env), "ERR_LOOP_CLOSED", "the loop is closed");
+    return nullptr;
+  }
+  double id;
+  if (argc < 1 || napi_get_value_double(env, id_value, &id) != napi_ok) {
+    ThrowTypeError(Napi::Env(env), "ERR_INVALID_ARG_TYPE", "The \"id\" argument must be of type number");
+    return nullptr;
+  }
+  Watcher* watcher = id >= 1 && id <= INT32_MAX && id == static_cast<int32_t>(id) ? loop->Get(static_cast<int32_t>(id)) : nullptr;
+  if (watcher == nullptr || watcher->closing()) {
+    std::string message = "watcher " + Napi::Number::New(Napi::Env(env), id).ToString().Utf8Value() + " is closed";
+    ThrowError(Napi::Env(env), "ERR_WATCHER_CLOSED", message.c_str());
+    return nullptr;
+  }
+  return watcher;
 }
 
-Napi::Value Stop(const Napi::CallbackInfo& info) {
-  Loop* loop = LoopOf(info);
-  if (loop == nullptr) return Napi::Value();
-  Watcher* watcher = WatcherArg(info, loop, 0);
+napi_value Start(napi_env env, napi_callback_info info) {
+  Watcher* watcher = RawWatcherArg(env, info);
+  napi_value result = nullptr;
+  if (watcher != nullptr) napi_create_int32(env, watcher->Start(), &result);
+  return result;
+}
+
+napi_value Stop(napi_env env, napi_callback_info info) {
+  Watcher* watcher = RawWatcherArg(env, info);
   if (watcher != nullptr) watcher->Stop();
-  return Napi::Value();
+  return nullptr;
+}
+
+void SetRawFunction(Napi::Object target, const char* name, napi_callback callback, Loop* loop) {
+  napi_value fn;
+  if (napi_create_function(target.Env(), name, NAPI_AUTO_LENGTH, callback, loop, &fn) == napi_ok) {
+    target.Set(name, Napi::Value(target.Env(), fn));
+  }
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -371,8 +429,8 @@ Napi::Value CloseLoop(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void BindWatcher(Napi::Object target, Loop* loop) {
-  SetFunction(target, "start", Start, loop);
-  SetFunction(target, "stop", Stop, loop);
+  SetRawFunction(target, "start", Start, loop);
+  SetRawFunction(target, "stop", Stop, loop);
   SetFunction(target, "close", Close, loop);
   SetFunction(target, "setRef", SetRef, loop);
   SetFunction(target, "setPriority", SetPriority, loop);

@@ -57,9 +57,11 @@ class Loop {
   void Close(std::function<void()> done);
 
  private:
-  void Grow();
+  // Doubles the ring; false when JS memory could not be had.
+  bool Grow();
   void GrowFdState(size_t needed);
   void MaybeFinishClose();
+  void ReleaseReferences();
 
   napi_env env_;
   uv_loop_t* uv_;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm test: type-checks everything, then runs the mocha suite on the uv
+// npm test: type-checks everything, rebuilds dist/, then runs the mocha suite on the uv
 // backend and the loop and hub suites again on the ev backend (when this
 // build has it). The last line is the total: "N passed, N failed".
 'use strict';
@@ -31,6 +31,9 @@ function mocha(label, specs, env) {
 
 const typecheck = run('type check', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 if (typecheck.status !== 0) failed += 1;
+// The examples and the ev check load dist/: rebuild it from this lib/.
+const build = run('build dist/', process.execPath, [path.join(root, 'scripts', 'build.js')]);
+if (build.status !== 0) failed += 1;
 
 if (files.length > 0) {
   mocha('mocha (selected files)', files, {});

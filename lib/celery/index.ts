@@ -63,3 +63,25 @@ export { RevokedSet } from './revoked-set';
 export type { RevokedSetOptions } from './revoked-set';
 export * as states from './states';
 export type { KnownTaskState, TaskState } from './states';
+
+// The greenlet worker, its app and beat.
+export { CeleryApp } from './app';
+export type { CeleryAppOptions } from './app';
+export { Beat, every, Every } from './beat';
+export type { BeatEntry, BeatEntryState, BeatOptions, Schedule } from './beat';
+export { currentTask, TaskContext } from './context';
+export type { TaskRequestContext, TaskRetryOptions } from './context';
+export { crontab, Crontab, nextCrontabTime, parseCrontabField } from './crontab';
+export type { CrontabField, CrontabFieldName, CrontabOptions } from './crontab';
+export { WorkerShutdown } from './execute';
+export type { WorkerStats } from './execute';
+export { later } from './green';
+export { Retry } from './retry';
+export type { RetryDetails } from './retry';
+export { failureFollowUps, successFollowUps, unsupportedSignature } from './signatures';
+export type { FollowUp } from './signatures';
+export { RegisteredTask, resolveTaskOptions } from './task';
+export type { AnyTaskFunction, ResolvedTaskOptions, TaskFunction, TaskOptions, TaskValue } from './task';
+export { TaskResult } from './task-result';
+export { Worker } from './worker';
+export type { WorkerOptions, WorkerState } from './worker';

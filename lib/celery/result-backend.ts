@@ -108,6 +108,22 @@ redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 `);
 
+/** Resolves when the connection is ready; rejects if it ends first. */
+function readyOrEnd(connection: Redis): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      connection.off('end', end);
+      resolve();
+    };
+    const end = () => {
+      connection.off('ready', ready);
+      reject(new ClosedError('the result subscriber connection', 'ERR_BACKEND_CLOSED'));
+    };
+    connection.once('ready', ready);
+    connection.once('end', end);
+  });
+}
+
 /** Python's datetime.utcnow().isoformat(): no offset, microseconds. */
 export function utcIsoformatNaive(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000');
@@ -164,6 +180,7 @@ export class RedisResultBackend {
   #owned: boolean;
   #closed = false;
   #subscriber: Redis | null = null;
+  #subscriberReady: Promise<void> | null = null;
   #channels = new Map<string, Channel>();
 
   constructor(connection: RedisTarget, options: RedisResultBackendOptions = {}) {
@@ -279,6 +296,17 @@ export class RedisResultBackend {
     this.#check();
     const channel = this.keyFor(taskId);
     const subscriber = this.#subscriberConnection();
+    // ioredis writes SUBSCRIBE (a command Redis allows while loading) as
+    // soon as the socket connects, before its ready check; the reply puts
+    // the connection in subscriber mode, the ready check's INFO then fails
+    // and every pending subscription is rejected. So subscribe only on a
+    // ready connection (first connect and reconnects alike).
+    if (subscriber.status !== 'ready') {
+      // One wait shared by every caller (not a listener each).
+      this.#subscriberReady ??= readyOrEnd(subscriber).finally(() => (this.#subscriberReady = null));
+      await this.#subscriberReady;
+    }
+    this.#check();
     let entry = this.#channels.get(channel);
     if (!entry) {
       entry = { listeners: new Set(), subscribed: subscriber.subscribe(channel) };

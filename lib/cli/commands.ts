@@ -29,4 +29,12 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: "connect this terminal to a BackdoorServer's REPL in a running process",
     load: () => (require('./backdoor') as { command: Command }).command,
   },
+  serve: {
+    summary: 'serve an app module from prefork worker processes sharing one port',
+    load: () => (require('./serve') as { command: Command }).command,
+  },
+  celery: {
+    summary: 'run a Celery worker or beat for an app module (greenlets as the pool)',
+    load: () => (require('./celery') as { command: Command }).command,
+  },
 };

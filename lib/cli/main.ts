@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number | null> {
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? args[0] : undefined;
-    if (topic !== undefined && Object.hasOwn(commands, topic)) process.stdout.write(`${commands[topic].load().usage}\n`);
+    if (topic !== undefined && Object.hasOwn(commands, topic)) process.stdout.write(`${commands[topic].load().usage.trimEnd()}\n`);
     else process.stdout.write(`${overview()}\n`);
     return 0;
   }
@@ -53,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number | null> {
     return await command.main(args);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`greenhub ${name}: ${error.message}\n\n${command.usage}\n`);
+      process.stderr.write(`greenhub ${name}: ${error.message}\n\n${command.usage.trimEnd()}\n`);
       return 2;
     }
     process.stderr.write(`greenhub ${name}: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,13 +1,9 @@
 // Option parsing shared by the CLI's commands: GNU-style long options
 // (--name value, --name=value), -h for --help, `--` ending the options.
 
-/** A command line the command cannot make sense of (exit status 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from './usage';
+
+export { UsageError };
 
 /** Each option a command takes: a flag, or one that takes a value. */
 export type OptionSpec = Readonly<Record<string, 'flag' | 'value'>>;

@@ -33,8 +33,22 @@ export const READY = {
   _describeWait: (): string => 'its turn in the ready queue (sleep(0))',
 };
 
-/** A result that is not an iterator (an iterator is driven as an operation). */
-export type PlainResult = string | number | boolean | bigint | symbol | null | undefined | void | { next?: undefined };
+/**
+ * A result that is not an iterator (an iterator is driven as an operation).
+ * `valueOf` is there because every object has it: without a required
+ * member TypeScript would refuse an object sharing no property with this
+ * type (an array, `{ a: 1 }`).
+ */
+export type PlainResult =
+  | string
+  | number
+  | boolean
+  | bigint
+  | symbol
+  | null
+  | undefined
+  | void
+  | { next?: undefined; valueOf(): unknown };
 
 /**
  * What a greenlet's function may return: an operation (a generator function
@@ -537,7 +551,7 @@ const getTask = awaitable(function* get(greenlet: Greenlet, block: boolean, time
     if (!block) throw new Timeout(null, undefined, { describe: 'get(block: false) on an unfinished greenlet' });
     if (greenlet.hub._running === greenlet) throw invalidArgValue('greenlet', 'cannot get its own result', String(greenlet));
     if (!(yield* waitOn(greenlet, timeout, 'get()'))) {
-      throw new Timeout(typeof timeout === 'number' ? timeout : null);
+      throw typeof timeout === 'object' && timeout !== null ? timeout : new Timeout(typeof timeout === 'number' ? timeout : null);
     }
   }
   if (!greenlet.successful()) throw greenlet.exception;

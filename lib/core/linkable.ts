@@ -176,6 +176,11 @@ export function* waitOn(source: Linkable, timeout: TimeoutArg, what: string): Op
   try {
     const wokenBy: unknown = yield SUSPEND;
     return wokenBy === source;
+  } catch (error) {
+    // A Timeout passed as the wait's own limit ends the wait (gevent's
+    // join(timeout=Timeout(...)) returns); any other one goes on up.
+    if (error === timeout) return false;
+    throw error;
   } finally {
     source._removeLink(greenlet);
     if (timer !== null) timer.close();

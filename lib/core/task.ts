@@ -22,19 +22,42 @@ export function awaitable<A extends unknown[], T>(
   return genFn as unknown as (...args: A) => Task<T>;
 }
 
+/**
+ * A task that is already done: its own iterator (`yield*` costs one call,
+ * no allocation but the result), resolving at once when awaited.
+ */
+class Completed<T> implements Task<T>, Iterator<Suspend, T, unknown> {
+  constructor(private readonly _value: T) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Suspend, T> {
+    return { done: true, value: this._value };
+  }
+
+  // With return() and throw() it is a whole iterator, so a greenlet body
+  // returning one is driven (to its value) like any operation.
+  return(value?: T): IteratorResult<Suspend, T> {
+    return { done: true, value: value as T };
+  }
+
+  throw(error?: unknown): IteratorResult<Suspend, T> {
+    throw error;
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    return Promise.resolve(this._value).then(onfulfilled, onrejected);
+  }
+}
+
 /** A task that is already done: yields nothing, resolves at once. */
 export function completed<T>(value: T): Task<T> {
-  return {
-    [Symbol.iterator](): Iterator<Suspend, T, unknown> {
-      return { next: (): IteratorResult<Suspend, T> => ({ done: true, value }) };
-    },
-    then<R1 = T, R2 = never>(
-      onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-      onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-    ): PromiseLike<R1 | R2> {
-      return Promise.resolve(value).then(onfulfilled, onrejected);
-    },
-  };
+  return new Completed(value);
 }
 
 /**

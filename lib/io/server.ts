@@ -11,6 +11,7 @@ import { untilOperation } from '../core/until';
 import { joinAll, killAll } from '../core/wait';
 import { invalidArgType, invalidArgValue } from '../loop/errors';
 import { validateBoolean, validateFunction, validateInteger, validateObject } from '../loop/validate';
+import { Pool } from '../sync/pool';
 import { validateAddress, type Address, type SocketFamily } from './address';
 import { Socket, tryAccept, waitAcceptable } from './socket';
 
@@ -80,8 +81,10 @@ export abstract class BaseServer {
     const spawnOption = options.spawn === undefined ? 'default' : options.spawn;
     if (typeof spawnOption === 'number') {
       validateInteger('options.spawn', spawnOption, 1, 0x7fffffff);
-      throw invalidArgValue('options.spawn', 'as a number needs the sync layer (pass a Pool)', spawnOption);
-    } else if (
+      this._spawn = new Pool(spawnOption);
+      return;
+    }
+    if (
       spawnOption !== 'default' &&
       spawnOption !== null &&
       (typeof spawnOption !== 'object' || typeof (spawnOption as GreenletPool).spawn !== 'function')

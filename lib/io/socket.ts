@@ -222,6 +222,15 @@ export class Socket implements Disposable {
     return recvfromTask(this, size);
   }
 
+  /** Reads a datagram into `buffer` (up to `nbytes`): the count and who sent it. */
+  recvfromInto(buffer: Uint8Array, nbytes?: number): Task<[number, Address]> {
+    if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'a Buffer or Uint8Array', buffer);
+    const length = nbytes ?? buffer.length;
+    validateInteger('nbytes', length, 0, buffer.length);
+    this._open('recvfrom');
+    return recvfromIntoTask(this, buffer, length);
+  }
+
   /** Sends a datagram to `address`. */
   sendto(data: Uint8Array | string, address: Address): Task<number> {
     const buffer = toBuffer('data', data);
@@ -519,24 +528,32 @@ const connectExTask = awaitable(function* connectEx(sock: Socket, address: Addre
   return -(yield* connectOperation(sock, address));
 });
 
-const recvfromTask = awaitable(function* recvfrom(sock: Socket, size: number): Operation<[Buffer, Address]> {
-  const buffer = Buffer.allocUnsafe(size);
+/** @internal recvfrom(2) into `buffer`, waiting while nothing is there. */
+export function* recvfromIntoOperation(sock: Socket, buffer: Uint8Array, length: number): Operation<[number, Address]> {
   const deadline = sock._deadline();
   for (;;) {
     const fdw = sock._open('recvfrom');
     const state = fdw.loop._fdState;
     const id = fdw._id;
     if ((state[id] & FD_READABLE) !== 0) {
-      const result = sys.recvfrom(sock._fd, buffer, 0, size);
+      const result = sys.recvfrom(sock._fd, buffer, 0, length);
       if (typeof result !== 'number') {
         const [n, family, host, port] = result;
-        return [n === size ? buffer : buffer.subarray(0, n), fromNative([family, host, port])];
+        return [n, fromNative([family, host, port])];
       }
       if (result !== EAGAIN) throw socketError(result, 'recvfrom');
       state[id] &= ~FD_READY_READ;
     }
     yield* waitReady(sock, READ, deadline, 'recvfrom');
   }
+}
+
+const recvfromIntoTask = awaitable(recvfromIntoOperation);
+
+const recvfromTask = awaitable(function* recvfrom(sock: Socket, size: number): Operation<[Buffer, Address]> {
+  const buffer = Buffer.allocUnsafe(size);
+  const [n, address] = yield* recvfromIntoOperation(sock, buffer, size);
+  return [n === size ? buffer : buffer.subarray(0, n), address];
 });
 
 const sendtoTask = awaitable(function* sendto(sock: Socket, data: Buffer, address: Address): Operation<number> {

@@ -1,6 +1,6 @@
 import type { Loop } from './loop';
 import { addon } from './native';
-import { validateNumber } from './validate';
+import { validateInteger } from './validate';
 import { Watcher } from './watcher';
 
 /**
@@ -13,7 +13,7 @@ export class AsyncWatcher extends Watcher {
 
   /** @internal */
   constructor(loop: Loop) {
-    super(loop, loop._native.asyncInit());
+    super(loop, loop._openNative().asyncInit());
   }
 
   send(): void {
@@ -41,6 +41,7 @@ export class AsyncWatcher extends Watcher {
  * when that watcher is closed.
  */
 export function sendAsync(token: number): boolean {
-  validateNumber('token', token);
+  // Tokens count up from 1; anything else is a mistake, not a closed watcher.
+  validateInteger('token', token, 1, Number.MAX_SAFE_INTEGER);
   return addon.asyncSend(token);
 }

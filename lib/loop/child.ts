@@ -37,7 +37,7 @@ export class ChildWatcher extends Watcher {
     validateObject('options', options);
     const reap = options.reap ?? false;
     validateBoolean('options.reap', reap);
-    super(loop, loop._native.childInit(pid, trace, reap));
+    super(loop, loop._openNative().childInit(pid, trace, reap));
     this.pid = pid;
     this.trace = trace;
   }

@@ -1,4 +1,6 @@
 // Event bits, as libev numbers them.
+import { validateInteger } from './validate';
+
 export const READ = 0x01;
 export const WRITE = 0x02;
 export const READWRITE = READ | WRITE;
@@ -42,6 +44,8 @@ const NAMES: [number, string][] = [
 
 /** 'READ|WRITE' for READ | WRITE. */
 export function eventsToString(events: number): string {
+  // ERROR is the sign bit: event masks are int32 or their unsigned reading.
+  validateInteger('events', events, -0x80000000, 0xffffffff);
   const names = NAMES.filter(([bit]) => (events & bit) !== 0).map(([, name]) => name);
   return names.length > 0 ? names.join('|') : '0';
 }

@@ -1,5 +1,6 @@
 // Errors the loop layer throws, in Node's style: TypeError/RangeError with a
 // `code`, and system errors with `code`, `errno` and `syscall`.
+import * as os from 'node:os';
 import * as util from 'node:util';
 
 export type ErrorWithCode = Error & { code: string };
@@ -57,7 +58,7 @@ export interface SystemError extends Error {
 
 /** A Node-style error for a negative errno returned by the addon. */
 export function systemError(errno: number, syscall: string, extra?: { path?: string; message?: string }): SystemError {
-  const [code, description] = util.getSystemErrorMap().get(errno) ?? [`Unknown system error ${errno}`, 'unknown error'];
+  const [code, description] = util.getSystemErrorMap().get(errno) ?? errnoName(errno);
   const where = extra?.path !== undefined ? `${syscall} '${extra.path}'` : syscall;
   const error = new Error(extra?.message ?? `${code}: ${description}, ${where}`) as SystemError;
   error.code = code;
@@ -65,4 +66,13 @@ export function systemError(errno: number, syscall: string, extra?: { path?: str
   error.syscall = syscall;
   if (extra?.path !== undefined) error.path = extra.path;
   return error;
+}
+
+// libuv's map (what Node reports) lacks errnos libuv never returns itself,
+// such as ECHILD; the OS's constants still name them.
+function errnoName(errno: number): [string, string] {
+  for (const [name, value] of Object.entries(os.constants.errno)) {
+    if (value === -errno) return [name, `system error ${name}`];
+  }
+  return [`Unknown system error ${errno}`, 'unknown error'];
 }

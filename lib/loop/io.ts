@@ -24,7 +24,7 @@ export class IoWatcher extends Watcher {
   constructor(loop: Loop, fd: number, events: number) {
     validateInteger('fd', fd, 0, 0x7fffffff);
     validateEvents(events);
-    super(loop, loop._native.ioInit(fd, events));
+    super(loop, loop._openNative().ioInit(fd, events));
     this._fd = fd;
     this._events = events;
   }

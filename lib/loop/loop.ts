@@ -15,7 +15,7 @@ import { CheckWatcher, IdleWatcher, PrepareWatcher } from './phase';
 import { SignalWatcher } from './signal';
 import { StatWatcher } from './stat';
 import { TimerWatcher } from './timer';
-import { validateFunction } from './validate';
+import { validateFunction, validateObject, validateSeconds } from './validate';
 import type { Watcher } from './watcher';
 
 export type BackendName = 'uv' | 'ev';
@@ -39,15 +39,10 @@ const CALLBACK_CHECK_COUNT = 50;
 
 export class Loop {
   readonly backend: BackendName;
-  /**
-   * Seconds one drain of the callback queue may run before timers and I/O
-   * get their turn (gevent's switch interval).
-   */
-  switchInterval = 0.005;
-  /** Replaceable; the hub installs its own. */
-  errorHandler: LoopErrorHandler = rethrowUncaught;
 
   /** @internal */ readonly _native: NativeLoop;
+  /** @internal The addon's own object: its `ring` property follows the ring's growth. */
+  readonly _binding: NativeLoop;
   /** @internal Active watchers by id: the ones events are delivered to. */
   readonly _active: (Watcher | undefined)[] = [];
   /** @internal How many active watchers have a priority other than 0. */
@@ -64,8 +59,9 @@ export class Loop {
   private readonly _state: Int32Array;
   /** @internal The fd watchers' shared bytes (see fd.ts); replaced when the addon grows it. */
   _fdState: Uint8Array;
-  private _ring: Int32Array = new Int32Array(0);
   private _flushSeq = 0;
+  private _flushCount = 0;
+  private _drainStarted = 0;
   private _flushing = false;
   private _inDispatch = false;
   private _wakeRequested = false;
@@ -73,16 +69,30 @@ export class Loop {
   private _queue: (Runnable | undefined)[] = new Array<Runnable | undefined>(256);
   private _queueHead = 0;
   private _queueTail = 0;
+  private _switchInterval = 0.005;
+  private readonly _orphans = new FinalizationRegistry<number>((id) => {
+    if (this._closed) return;
+    try {
+      this._native.close(id);
+    } catch {
+      // The environment is going and took the loop with it.
+    }
+  });
+  private _errorHandler: LoopErrorHandler = rethrowUncaught;
 
   constructor(options: LoopOptions = {}) {
-    const backend = options.backend ?? 'uv';
+    validateObject('options', options);
+    const backend = options.backend === undefined ? 'uv' : options.backend;
     if (backend !== 'uv' && backend !== 'ev') {
       throw invalidArgValue('options.backend', "must be 'uv' or 'ev'", backend);
     }
     this.backend = backend;
-    this._native = addon.createLoop(backend, (ring) => this._dispatch(ring));
-    this._state = this._native.state;
-    this._fdState = this._native.fdState;
+    this._binding = addon.createLoop(backend, () => this._dispatch());
+    // The addon's object holds its functions as a dictionary; a copy made by
+    // spreading has fast properties, which every watcher call looks up.
+    this._native = { ...this._binding };
+    this._state = this._binding.state;
+    this._fdState = this._binding.fdState;
   }
 
   /** Backends this build of the addon has. */
@@ -92,6 +102,34 @@ export class Loop {
 
   get closed(): boolean {
     return this._closed;
+  }
+
+  /**
+   * Seconds one drain of the callback queue may run before timers and I/O
+   * get their turn (gevent's switch interval; 0.005 by default). The clock
+   * is read every 50 callbacks, so a drain runs at least that many.
+   */
+  get switchInterval(): number {
+    return this._switchInterval;
+  }
+
+  set switchInterval(seconds: number) {
+    validateSeconds('switchInterval', seconds);
+    this._switchInterval = seconds;
+  }
+
+  /**
+   * Hears errors thrown by watcher and loop callbacks, with the watcher or
+   * Callback as context. By default they become uncaught exceptions; the
+   * hub installs its own.
+   */
+  get errorHandler(): LoopErrorHandler {
+    return this._errorHandler;
+  }
+
+  set errorHandler(handler: LoopErrorHandler) {
+    validateFunction('errorHandler', handler);
+    this._errorHandler = handler;
   }
 
   /** The loop's cached time in seconds (monotonic; refreshed once per iteration). */
@@ -163,7 +201,9 @@ export class Loop {
     this._active.length = 0;
     this._refActive = 0;
     this._prioritized = 0;
-    this._queue = [];
+    // Queued callbacks will never run: they stop being pending.
+    for (const item of this._queue) if (item instanceof Callback) item.stop();
+    this._queue = new Array<Runnable | undefined>(16);
     this._queueHead = this._queueTail = 0;
     this._native.closeLoop();
   }
@@ -185,7 +225,7 @@ export class Loop {
   /** @internal */
   _reportError(error: unknown, context: unknown): void {
     try {
-      this.errorHandler(error, context);
+      this._errorHandler(error, context);
     } catch (handlerError) {
       rethrowUncaught(handlerError);
     }
@@ -193,28 +233,45 @@ export class Loop {
 
   /** @internal Fired and not yet delivered. */
   _isPending(watcher: Watcher): boolean {
-    if (this._flushing) return watcher._pendingSeq === this._flushSeq;
-    const ring = this._ring;
+    if (this._flushing && watcher._pendingSeq === this._flushSeq) return true;
+    // Events the current flush is not delivering: the ones that came after it
+    // started, or all of them between flushes.
     const count = this._state[0];
-    if (ring.length < count * 2) return false;
-    for (let i = 0; i < count; i++) if (ring[i * 2] === watcher._id) return true;
+    if (count <= this._flushCount) return false;
+    const ring = this._binding.ring;
+    for (let i = this._flushCount; i < count; i++) if (ring[i * 2] === watcher._id) return true;
     return false;
   }
 
   /** @internal A stopped watcher must not see events that came before the stop. */
   _forgetPending(watcher: Watcher): void {
-    if (this._flushing) {
-      watcher._pendingSeq = 0;
-      return;
-    }
+    if (this._flushing) watcher._pendingSeq = 0;
     const count = this._state[0];
-    if (count === 0) return;
-    const ring = this._ring;
-    for (let i = 0; i < count && i * 2 < ring.length; i++) if (ring[i * 2] === watcher._id) ring[i * 2] = 0;
+    if (count <= this._flushCount) return;
+    const ring = this._binding.ring;
+    for (let i = this._flushCount; i < count; i++) if (ring[i * 2] === watcher._id) ring[i * 2] = 0;
   }
 
-  private _checkOpen(): void {
+  /** @internal A new watcher: a dropped one gives its native half back when collected. */
+  _adopt(watcher: Watcher): void {
+    this._orphans.register(watcher, watcher._id, watcher);
+  }
+
+  /** @internal A watcher's close(): frees its native half. */
+  _release(watcher: Watcher): void {
+    this._orphans.unregister(watcher);
+    if (!this._closed) this._native.close(watcher._id);
+  }
+
+  /** @internal */
+  _checkOpen(): void {
     if (this._closed) throw new ClosedError('the loop', 'ERR_LOOP_CLOSED');
+  }
+
+  /** @internal The native loop, to create a watcher on; ClosedError once closed. */
+  _openNative(): NativeLoop {
+    this._checkOpen();
+    return this._native;
   }
 
   private _requestTurn(): void {
@@ -236,25 +293,53 @@ export class Loop {
     this._queueTail = n;
   }
 
-  // Called by the addon once per loop phase with the event ring.
-  private _dispatch(ring: Int32Array): void {
-    if (this._closed) return;
-    this._ring = ring;
+  // Called by the addon once per loop phase with the event ring. Callbacks
+  // queued before this turn run before its events, as gevent runs its queue
+  // before the loop polls (spawn() before spawnLater(0)); the callbacks the
+  // events queue run after them, in the same turn.
+  private _dispatch(): void {
     this._inDispatch = true;
     this._wakeRequested = false;
-    const count = this._state[0];
-    if (count > 0) this._deliver(ring, count);
-    this._runCallbacks();
-    if (this._afterDrain !== null && this._queueHead === this._queueTail && !this._closed) {
-      this._afterDrain();
-      this._runCallbacks();
+    this._drainStarted = 0;
+    try {
+      const inTime = this._runCallbacks();
+      const count = this._state[0];
+      try {
+        // The ring may have grown since the addon passed it.
+        if (count > 0 && !this._closed) this._deliver(this._binding.ring, count);
+      } finally {
+        // Before this callback's nextTicks and promises run: from here on
+        // these events are no longer pending.
+        this._consume(count);
+      }
+      if (inTime && this._runCallbacks() && this._afterDrain !== null && !this._closed) {
+        this._afterDrain();
+        this._runCallbacks();
+      }
+    } finally {
+      this._inDispatch = false;
     }
-    this._inDispatch = false;
+  }
+
+  // Drops the `count` delivered events from the ring. Events the addon
+  // appended while JS ran (an io watcher failing inside a JS call) move to
+  // the front for the next flush.
+  private _consume(count: number): void {
+    const state = this._state;
+    const total = state[0];
+    this._flushCount = 0;
+    if (total <= count) {
+      state[0] = 0;
+      return;
+    }
+    this._binding.ring.copyWithin(0, count * 2, total * 2);
+    state[0] = total - count;
+    this._requestTurn();
   }
 
   /** @internal A new fd watcher may have grown the shared bytes. */
   _fdStateChanged(): void {
-    this._fdState = this._native.fdState;
+    this._fdState = this._binding.fdState;
   }
 
   /** @internal A greenlet starts (1) or stops (-1) waiting on an fd watcher. */
@@ -284,6 +369,7 @@ export class Loop {
   private _deliver(ring: Int32Array, count: number): void {
     const table = this._active;
     const seq = ++this._flushSeq;
+    this._flushCount = count;
     // First mark what is pending, so that a watcher stopped by an earlier
     // callback in this batch (or a new one reusing its id) is skipped.
     for (let i = 0; i < count; i++) {
@@ -314,10 +400,14 @@ export class Loop {
     }
   }
 
-  private _runCallbacks(): void {
-    if (this._queueHead === this._queueTail) return;
-    const started = performance.now();
-    const budget = this.switchInterval * 1000;
+  // Drains the queue, callbacks queued meanwhile included, until it is empty
+  // or this turn's switch interval is used up; then returns false and asks
+  // for another turn, after timers and I/O had theirs.
+  private _runCallbacks(): boolean {
+    if (this._queueHead === this._queueTail || this._closed) return true;
+    if (this._drainStarted === 0) this._drainStarted = performance.now();
+    const started = this._drainStarted;
+    const budget = this._switchInterval * 1000;
     let sinceCheck = 0;
     while (this._queueHead !== this._queueTail) {
       const queue = this._queue;
@@ -329,18 +419,16 @@ export class Loop {
       } catch (error) {
         this._reportError(error, item);
       }
-      if (this._closed) return;
+      if (this._closed) return false;
       if (++sinceCheck === CALLBACK_CHECK_COUNT) {
         sinceCheck = 0;
         if (performance.now() - started >= budget) break;
       }
     }
-    // Time is up with work left: let timers and I/O run, then continue
-    // without blocking.
-    if (this._queueHead !== this._queueTail) {
-      this._wakeRequested = false;
-      this._requestTurn();
-    }
+    if (this._queueHead === this._queueTail) return true;
+    this._wakeRequested = false;
+    this._requestTurn();
+    return false;
   }
 }
 

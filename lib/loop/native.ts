@@ -11,6 +11,8 @@ export interface NativeLoop {
   readonly state: Int32Array;
   /** One byte per watcher id for fd watchers: ready and waiting bits (see fd.ts). */
   readonly fdState: Uint8Array;
+  /** (watcher id, revents) pairs; replaced when the addon grows it. */
+  readonly ring: Int32Array;
   start(id: number): number;
   stop(id: number): void;
   close(id: number): void;
@@ -76,7 +78,8 @@ export interface NativeSyscalls {
 }
 
 export interface Addon {
-  createLoop(backend: string, dispatch: (ring: Int32Array) => void): NativeLoop;
+  /** `dispatch` runs once per loop phase with events waiting in `ring` (or work queued). */
+  createLoop(backend: string, dispatch: () => void): NativeLoop;
   asyncSend(token: number): boolean;
   periodicNext(offset: number, interval: number, now: number): number;
   wallClock(): number;
@@ -93,12 +96,15 @@ export interface Addon {
 function load(): Addon {
   // lib/loop and dist/loop are both two levels below the package root.
   const root = path.resolve(__dirname, '..', '..');
-  const candidates = ['build/Release/greenhub.node', 'build/Debug/greenhub.node'];
+  // GREENHUB_ADDON picks another build, such as the sanitized one that
+  // `npm run test:asan` makes in build/Debug.
+  const chosen = process.env.GREENHUB_ADDON;
+  const candidates = chosen ? [chosen] : ['build/Release/greenhub.node', 'build/Debug/greenhub.node'];
   let firstError: unknown;
   for (const candidate of candidates) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(path.join(root, candidate)) as Addon;
+      return require(path.resolve(root, candidate)) as Addon;
     } catch (error) {
       firstError ??= error;
     }

@@ -1,4 +1,4 @@
-import { outOfRange } from './errors';
+import { outOfRange, systemError } from './errors';
 import type { Loop } from './loop';
 import { addon } from './native';
 import { validateFunction, validateNumber, validateSeconds } from './validate';
@@ -49,7 +49,7 @@ export class PeriodicWatcher extends Watcher {
     validateFiniteNumber('offset', offset);
     validateSeconds('interval', interval);
     if (reschedule !== undefined) validateFunction('reschedule', reschedule);
-    super(loop, loop._native.periodicInit(offset, interval, reschedule !== undefined));
+    super(loop, loop._openNative().periodicInit(offset, interval, reschedule !== undefined));
     this._offset = offset;
     this._interval = interval;
     this._reschedule = reschedule;
@@ -108,7 +108,8 @@ export class PeriodicWatcher extends Watcher {
   private _askNextTime(): void {
     const at = (this._reschedule as Reschedule)(this, wallClock());
     validateFiniteNumber('the time reschedule returned', at);
-    this.loop._native.periodicSetAt(this._id, at);
+    const result = this.loop._native.periodicSetAt(this._id, at);
+    if (result !== 0) throw systemError(result, 'timerfd_settime');
   }
 
   /** @internal */

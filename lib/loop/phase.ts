@@ -10,7 +10,7 @@ export class IdleWatcher extends Watcher {
 
   /** @internal */
   constructor(loop: Loop) {
-    super(loop, loop._native.idleInit());
+    super(loop, loop._openNative().idleInit());
   }
 }
 
@@ -20,7 +20,7 @@ export class PrepareWatcher extends Watcher {
 
   /** @internal */
   constructor(loop: Loop) {
-    super(loop, loop._native.prepareInit());
+    super(loop, loop._openNative().prepareInit());
   }
 }
 
@@ -30,6 +30,6 @@ export class CheckWatcher extends Watcher {
 
   /** @internal */
   constructor(loop: Loop) {
-    super(loop, loop._native.checkInit());
+    super(loop, loop._openNative().checkInit());
   }
 }

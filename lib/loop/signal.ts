@@ -33,7 +33,7 @@ export class SignalWatcher extends Watcher {
   /** @internal */
   constructor(loop: Loop, signal: number | NodeJS.Signals) {
     const signum = signalNumber('signum', signal);
-    super(loop, loop._native.signalInit(signum));
+    super(loop, loop._openNative().signalInit(signum));
     this.signum = signum;
   }
 

@@ -61,7 +61,7 @@ export class StatWatcher extends Watcher {
       throw invalidArgValue('path', 'must be a non-empty string without null bytes', path);
     }
     validateSeconds('interval', interval);
-    super(loop, loop._native.statInit(path, interval));
+    super(loop, loop._openNative().statInit(path, interval));
     this.path = path;
   }
 

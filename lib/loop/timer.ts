@@ -17,7 +17,7 @@ export class TimerWatcher extends Watcher {
   constructor(loop: Loop, after: number, repeat: number) {
     validateSeconds('after', after);
     validateSeconds('repeat', repeat);
-    super(loop, loop._native.timerInit(after, repeat));
+    super(loop, loop._openNative().timerInit(after, repeat));
     this._after = after;
     this._repeat = repeat;
   }

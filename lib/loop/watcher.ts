@@ -2,7 +2,6 @@
 import { EVENTS, STOPPED, type EventsPlaceholder } from './constants';
 import { ClosedError, systemError } from './errors';
 import type { Loop } from './loop';
-import type { NativeLoop } from './native';
 import { validateBoolean, validateFunction, validateInteger } from './validate';
 
 export type WatcherKind =
@@ -29,15 +28,6 @@ export interface WatcherListener {
 }
 
 type AnyCallback = (...args: unknown[]) => unknown;
-
-// A watcher dropped without close() gives its native resources back.
-const orphans = new FinalizationRegistry<{ native: NativeLoop; id: number }>(({ native, id }) => {
-  try {
-    native.close(id);
-  } catch {
-    // The loop was closed first and took the watcher with it.
-  }
-});
 
 // Set by internalWatcher(): greenhub's own short-lived watchers are always
 // closed explicitly, so they skip the finalization registry's cost.
@@ -75,7 +65,7 @@ export abstract class Watcher implements Disposable {
     this._id = id;
     // A new id may have grown the addon's fd state bytes (a new buffer).
     if (id >= loop._fdState.length) loop._fdStateChanged();
-    if (this._tracked) orphans.register(this, { native: loop._native, id }, this);
+    if (this._tracked) loop._adopt(this);
   }
 
   /**
@@ -114,8 +104,8 @@ export abstract class Watcher implements Disposable {
     if (this._closed) return;
     this.stop();
     this._closed = true;
-    if (this._tracked) orphans.unregister(this);
-    if (!this.loop.closed) this.loop._native.close(this._id);
+    if (this._tracked) this.loop._release(this);
+    else if (!this.loop.closed) this.loop._native.close(this._id);
   }
 
   [Symbol.dispose](): void {
@@ -254,18 +244,24 @@ export abstract class Watcher implements Disposable {
     const listener = this._listener;
     if (listener !== null) {
       if (!this._isActive) this._listener = null;
-      listener._onWatcher(this, revents);
+      try {
+        listener._onWatcher(this, revents);
+      } catch (error) {
+        // Escaping, it would cost the rest of the batch its events.
+        this.loop._reportError(error, this);
+      }
       return;
     }
     const callback = this._callback;
     if (callback === null) return;
-    const args = this._args as unknown[];
+    // `args` set to null means no arguments, as gevent takes None for ().
+    const args = this._args;
     try {
-      if (this._eventsAt >= 0) {
+      if (this._eventsAt >= 0 && args !== null) {
         const delivered = args.slice();
         for (let i = this._eventsAt; i < delivered.length; i++) if (delivered[i] === EVENTS) delivered[i] = revents;
         callback.apply(this, delivered);
-      } else if (args.length === 0) {
+      } else if (args === null || args.length === 0) {
         callback.call(this);
       } else {
         callback.apply(this, args);

@@ -32,15 +32,11 @@ int FdPoller::Init(uv_loop_t* uv) {
   if (epfd_ < 0) return -errno;
   int err = uv_poll_init(uv, &poll_, epfd_);
   if (err != 0) {
-    close(epfd_);
+    (void)close(epfd_);
     epfd_ = -1;
     return err;
   }
-  err = uv_idle_init(uv, &spin_);
-  if (err != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
-    return err;
-  }
+  uv_idle_init(uv, &spin_);  // cannot fail
   poll_.data = this;
   spin_.data = this;
   open_handles_ = 2;
@@ -63,13 +59,17 @@ void FdPoller::MarkDirty(int fd, FdEntry* entry) {
   dirty_.push_back(fd);
 }
 
-void FdPoller::Attach(IoWatcher* watcher) {
+int FdPoller::Attach(IoWatcher* watcher) {
   FdEntry* entry = Entry(watcher->fd(), true);
   entry->watchers.push_back(watcher);
+  if (watcher->TakeFdSet()) entry->recheck = true;
   MarkDirty(watcher->fd(), entry);
   active_++;
   if (watcher->ref()) refs_++;
+  poll_error_ = 0;
+  // On error every watcher was stopped, this one included.
   UpdateHandles();
+  return poll_error_;
 }
 
 void FdPoller::Detach(IoWatcher* watcher) {
@@ -100,12 +100,13 @@ void FdPoller::UpdateHandles() {
     if (err != 0) {
       // The epoll fd itself cannot fail to poll unless it was closed behind
       // our back; every watcher hears about it.
-      for (size_t fd = 0; fd < fds_.size(); fd++) {
-        if (fds_[fd]) Kill(static_cast<int>(fd), fds_[fd].get());
+      poll_error_ = err;
+      for (auto& entry : fds_) {
+        if (entry) StopWatchers(entry.get());
       }
-      return;
     }
-  } else if (active_ == 0 && uv_is_active(poll)) {
+  }
+  if (active_ == 0 && uv_is_active(poll)) {
     uv_poll_stop(&poll_);
   }
   if (refs_ > 0) {
@@ -135,22 +136,27 @@ void FdPoller::Reify() {
   if (dirty_.empty()) return;
   std::vector<int> dirty;
   dirty.swap(dirty_);
-  bool always_ready_changed = false;
+  bool handles_changed = false;
   for (int fd : dirty) {
     FdEntry* entry = Entry(fd, false);
     if (entry == nullptr) continue;
     entry->dirty = false;
+    bool recheck = entry->recheck;
+    entry->recheck = false;
     int want = 0;
     for (IoWatcher* watcher : entry->watchers) want |= watcher->events();
     if (entry->always_ready) {
       if (want == 0) {
         entry->always_ready = false;
         always_ready_.erase(std::remove(always_ready_.begin(), always_ready_.end(), fd), always_ready_.end());
-        always_ready_changed = true;
+        handles_changed = true;
       }
       continue;
     }
-    if (want == entry->registered) continue;
+    // A closed fd leaves the kernel's set by itself: when a new watcher
+    // comes, the number may name a new file, so the registration is made
+    // again (ENOENT below turns MOD into ADD).
+    if (want == entry->registered && !(recheck && want != 0)) continue;
     struct epoll_event event = {};
     event.events = EpollMask(want);
     event.data.fd = fd;
@@ -169,16 +175,17 @@ void FdPoller::Reify() {
       entry->registered = 0;
       entry->always_ready = true;
       always_ready_.push_back(fd);
-      always_ready_changed = true;
+      handles_changed = true;
     } else {
       entry->registered = 0;
-      Kill(fd, entry);
+      StopWatchers(entry);
+      handles_changed = true;
     }
   }
-  if (always_ready_changed) UpdateHandles();
+  if (handles_changed) UpdateHandles();
 }
 
-void FdPoller::Kill(int fd, FdEntry* entry) {
+void FdPoller::StopWatchers(FdEntry* entry) {
   // A closed or unusable fd: every watcher on it stops and hears an error.
   std::vector<IoWatcher*> watchers;
   watchers.swap(entry->watchers);
@@ -187,8 +194,6 @@ void FdPoller::Kill(int fd, FdEntry* entry) {
     if (watcher->ref()) refs_--;
     watcher->Fail();
   }
-  (void)fd;
-  UpdateHandles();
 }
 
 void FdPoller::OnReady() {
@@ -219,7 +224,7 @@ void FdPoller::Close(std::function<void()> done) {
   auto on_close = [](uv_handle_t* handle) {
     auto* self = static_cast<FdPoller*>(handle->data);
     if (--self->open_handles_ > 0) return;
-    close(self->epfd_);
+    (void)close(self->epfd_);  // nothing to do about a failing close
     self->epfd_ = -1;
     self->init_ = false;
     self->on_closed_();

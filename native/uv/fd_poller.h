@@ -25,8 +25,9 @@ class FdPoller {
   FdPoller& operator=(const FdPoller&) = delete;
 
   int Init(uv_loop_t* uv);
-  // An active watcher joins or leaves its fd's interest.
-  void Attach(IoWatcher* watcher);
+  // An active watcher joins or leaves its fd's interest. Attach returns 0
+  // or the libuv error that kept the poller from polling.
+  int Attach(IoWatcher* watcher);
   void Detach(IoWatcher* watcher);
   // A ref'd active watcher keeps the process alive; unref'd ones don't.
   void Ref(bool ref);
@@ -39,12 +40,14 @@ class FdPoller {
     std::vector<IoWatcher*> watchers;
     int registered = 0;  // the epoll mask now in the kernel (0: not in the set)
     bool dirty = false;
+    bool recheck = false;  // register again even if the mask did not change
     bool always_ready = false;  // epoll refuses it (regular files): always ready
   };
 
   FdEntry* Entry(int fd, bool create);
   void MarkDirty(int fd, FdEntry* entry);
-  void Kill(int fd, FdEntry* entry);
+  // Stops every watcher of an fd with an error; UpdateHandles() after.
+  void StopWatchers(FdEntry* entry);
   void OnReady();
   void DeliverAlwaysReady();
   void UpdateHandles();
@@ -59,6 +62,7 @@ class FdPoller {
   std::vector<int> always_ready_;
   int active_ = 0;
   int refs_ = 0;
+  int poll_error_ = 0;
   int open_handles_ = 0;
   std::function<void()> on_closed_;
 };

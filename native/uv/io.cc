@@ -8,8 +8,7 @@ namespace greenhub {
 
 int UvIo::DoStart() {
   if (fcntl(fd_, F_GETFD) == -1) return -errno;
-  poller_.Attach(this);
-  return 0;
+  return poller_.Attach(this);
 }
 
 void UvIo::DoStop() { poller_.Detach(this); }

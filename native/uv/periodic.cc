@@ -18,9 +18,18 @@ UvPeriodic::UvPeriodic(Loop& loop, double offset, double interval, bool manual)
   poll_.data = this;
 }
 
+namespace {
+
+// Beyond what the kernel's timers count (year 2262) and far inside time_t:
+// the timer saturates there and in effect never fires.
+constexpr double kLatestAt = 1e17;
+
+}  // namespace
+
 int UvPeriodic::Arm() {
   struct itimerspec spec = {};
   double at = at_ > 0 ? at_ : 1e-9;  // an all-zero time would disarm
+  if (!(at <= kLatestAt)) at = kLatestAt;  // also +Infinity
   spec.it_value.tv_sec = static_cast<time_t>(std::floor(at));
   spec.it_value.tv_nsec = static_cast<long>((at - std::floor(at)) * 1e9);
   if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
@@ -57,7 +66,7 @@ void UvPeriodic::OnReady() {
   if (n < 0 && errno == ECANCELED) {
     // The wall clock jumped: place the schedule on the new time.
     if (!manual_ && interval_ > 0) at_ = PeriodicNext(offset_, interval_, WallClockNow());
-    Arm();
+    if (Arm() != 0) Fail();
     return;
   }
   if (n != sizeof expirations) return;  // spurious wake-up
@@ -66,12 +75,19 @@ void UvPeriodic::OnReady() {
     Emit(kPeriodic);
   } else if (interval_ > 0) {
     at_ = PeriodicNext(offset_, interval_, std::fmax(WallClockNow(), at_));
-    Arm();
+    if (Arm() != 0) return Fail();
     Emit(kPeriodic);
   } else {
-    uv_poll_stop(&poll_);
+    uv_poll_stop(&poll_);  // always 0
     EmitAndStop(kPeriodic);
   }
+}
+
+void UvPeriodic::Fail() {
+  // The timerfd refused the next time (Arm() keeps times within what it
+  // takes, so this is not expected): stop rather than stay silently active.
+  uv_poll_stop(&poll_);  // always 0
+  EmitAndStop(kPeriodic | kError);
 }
 
 int UvPeriodic::SetAt(double at) {
@@ -80,9 +96,11 @@ int UvPeriodic::SetAt(double at) {
 }
 
 void UvPeriodic::DoStop() {
+  // Disarming can only fail for a bad fd; an armed timerfd left behind would
+  // be harmless anyway, as OnReady ignores an inactive watcher.
   struct itimerspec disarm = {};
-  timerfd_settime(tfd_, 0, &disarm, nullptr);
-  uv_poll_stop(&poll_);
+  (void)timerfd_settime(tfd_, 0, &disarm, nullptr);
+  uv_poll_stop(&poll_);  // always 0
 }
 
 void UvPeriodic::DoRef(bool ref) {
@@ -101,7 +119,7 @@ void UvPeriodic::DoClose() {
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), [](uv_handle_t* handle) {
     auto* self = static_cast<UvPeriodic*>(handle->data);
-    close(self->tfd_);
+    (void)close(self->tfd_);  // nothing to do about a failing close
     self->Closed();
   });
 }

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstring>
 
@@ -7,11 +9,28 @@
 namespace greenhub {
 
 // inotify (through uv_fs_event) on the path's directory makes changes
-// prompt; a timer polls every `interval` as the fallback, for paths whose
-// directory does not exist yet and for changes inotify does not report.
+// prompt. While that directory does not exist, its nearest existing ancestor
+// is watched instead, so that creating the directories on the way moves the
+// watch down again. A timer polls every `interval` as the fallback, for
+// changes inotify does not report (another hard link, network filesystems)
+// and when no directory can be watched at all.
+
+namespace {
+
+// The directory that holds `dir`; "" when there is none to climb to.
+std::string ParentOf(const std::string& dir) {
+  if (dir == "/" || dir == ".") return "";
+  size_t slash = dir.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : dir.substr(0, slash);
+}
+
+}  // namespace
 
 UvStat::UvStat(Loop& loop, std::string path, double interval) : StatWatcher(loop, std::move(path), interval) {
-  const std::string& p = this->path();
+  std::string p = this->path();
+  // "dir/" names the directory itself.
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
   size_t slash = p.find_last_of('/');
   if (slash == std::string::npos) {
     directory_ = ".";
@@ -27,21 +46,58 @@ UvStat::UvStat(Loop& loop, std::string path, double interval) : StatWatcher(loop
   event_.data = this;
 }
 
+void UvStat::StopWatching() {
+  uv_fs_event_stop(&event_);  // always 0
+  watched_.clear();
+}
+
+bool UvStat::WatchedDirectoryChanged() const {
+  struct stat st;
+  return stat(watched_.c_str(), &st) != 0 || st.st_dev != watched_dev_ || st.st_ino != watched_ino_;
+}
+
 void UvStat::WatchDirectory() {
-  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&event_))) return;
-  // Fails while the directory does not exist; polling covers that time and
-  // tries again.
-  uv_fs_event_start(
-      &event_,
-      [](uv_fs_event_t* handle, const char* filename, int, int status) {
-        auto* self = static_cast<UvStat*>(handle->data);
-        if (status != 0) {
-          uv_fs_event_stop(handle);
-          return;
-        }
-        if (filename == nullptr || self->basename_.empty() || self->basename_ == filename) self->Check();
-      },
-      directory_.c_str(), 0);
+  if (watched_ == directory_ && !WatchedDirectoryChanged()) return;
+  // Start at the path's own directory and climb until one can be watched.
+  for (std::string dir = directory_; !dir.empty(); dir = ParentOf(dir)) {
+    if (dir == watched_ && !WatchedDirectoryChanged()) return;  // already the closest
+    struct stat st;
+    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    StopWatching();
+    int err = uv_fs_event_start(
+        &event_,
+        [](uv_fs_event_t* handle, const char* filename, int events, int status) {
+          static_cast<UvStat*>(handle->data)->OnFsEvent(filename, events, status);
+        },
+        dir.c_str(), 0);
+    if (err != 0) continue;  // e.g. out of inotify watches: poll only
+    watched_ = dir;
+    watched_dev_ = st.st_dev;
+    watched_ino_ = st.st_ino;
+    return;
+  }
+  StopWatching();
+}
+
+void UvStat::OnFsEvent(const char* filename, int events, int status) {
+  if (status != 0) {
+    StopWatching();
+    return;
+  }
+  if (watched_ != directory_) {
+    // Something changed in an ancestor: perhaps the next directory down
+    // the path now exists.
+    WatchDirectory();
+    Check();
+    return;
+  }
+  if (filename == nullptr || basename_.empty() || basename_ == filename) Check();
+  // Renames and deletions may concern the directory itself: once it is gone
+  // its inotify watch is dead, so watch what is left of the path.
+  if ((events & UV_RENAME) != 0 && WatchedDirectoryChanged()) {
+    WatchDirectory();
+    Check();
+  }
 }
 
 int UvStat::DoStart() {
@@ -62,8 +118,8 @@ int UvStat::DoStart() {
 }
 
 void UvStat::DoStop() {
-  uv_timer_stop(&poll_);
-  uv_fs_event_stop(&event_);
+  uv_timer_stop(&poll_);  // always 0
+  StopWatching();
 }
 
 void UvStat::DoRef(bool ref) {

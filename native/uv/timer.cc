@@ -16,17 +16,16 @@ uint64_t Milliseconds(double seconds) {
 
 }  // namespace
 
-UvTimer::UvTimer(Loop& loop, double after, double repeat) : TimerWatcher(loop, after, repeat) {
-  uv_timer_init(loop.uv(), &handle_);  // cannot fail
-  handle_.data = this;
-}
+UvTimer::UvTimer(Loop& loop, TimerHeap& heap, double after, double repeat)
+    : TimerWatcher(loop, after, repeat), heap_(heap) {}
 
-void UvTimer::OnTimer(uv_timer_t* handle) {
-  auto* self = static_cast<UvTimer*>(handle->data);
-  if (self->repeat_ > 0) {
-    self->Emit(kTimer);
+uint64_t UvTimer::RepeatMs() const { return repeat_ > 0 ? Milliseconds(repeat_) : 0; }
+
+void UvTimer::Fire(bool last) {
+  if (last) {
+    EmitAndStop(kTimer);
   } else {
-    self->EmitAndStop(kTimer);
+    Emit(kTimer);
   }
 }
 
@@ -34,30 +33,26 @@ void UvTimer::OnTimer(uv_timer_t* handle) {
 // after long synchronous JS the cached time is stale and the timer would
 // fire early. Reading the clock costs ~20 ns.
 int UvTimer::DoStart() {
-  uv_update_time(loop().uv());
-  return uv_timer_start(&handle_, OnTimer, Milliseconds(after_), Milliseconds(repeat_));
+  uv_update_time(heap_.uv());
+  heap_.Schedule(this, uv_now(heap_.uv()) + Milliseconds(after_));
+  return 0;
 }
 
 int UvTimer::DoAgain() {
-  uv_update_time(loop().uv());
-  return uv_timer_start(&handle_, OnTimer, Milliseconds(repeat_), Milliseconds(repeat_));
+  uv_update_time(heap_.uv());
+  heap_.Schedule(this, uv_now(heap_.uv()) + Milliseconds(repeat_));
+  return 0;
 }
 
-void UvTimer::DoStop() { uv_timer_stop(&handle_); }
+void UvTimer::DoStop() { heap_.Remove(this); }
 
-double UvTimer::Remaining() const { return static_cast<double>(uv_timer_get_due_in(&handle_)) / 1000; }
+double UvTimer::Remaining() const { return static_cast<double>(heap_.DueIn(this)) / 1000; }
 
 void UvTimer::DoRef(bool ref) {
-  if (ref) {
-    uv_ref(reinterpret_cast<uv_handle_t*>(&handle_));
-  } else {
-    uv_unref(reinterpret_cast<uv_handle_t*>(&handle_));
-  }
+  if (heap_index_ != kNotScheduled) heap_.Ref(ref);
 }
 
-void UvTimer::DoClose() {
-  uv_close(reinterpret_cast<uv_handle_t*>(&handle_),
-           [](uv_handle_t* handle) { static_cast<UvTimer*>(handle->data)->Closed(); });
-}
+// No handle of its own to close: a stopped timer is out of the heap already.
+void UvTimer::DoClose() { Closed(); }
 
 }  // namespace greenhub

@@ -9,11 +9,12 @@ int UvBackend::Init() {
   uv_loop_t* uv = loop_.uv();
   int err = poller_.Init(uv);
   if (err != 0) return err;
-  // prepare, check and idle inits cannot fail.
+  // prepare, check, idle and timer inits cannot fail.
   uv_prepare_init(uv, &prepare_);
   uv_check_init(uv, &check_);
   uv_idle_init(uv, &wake_);
-  open_handles_ = 3;
+  timers_.Init(uv);
+  open_handles_ = 4;
   prepare_.data = this;
   check_.data = this;
   wake_.data = this;
@@ -39,7 +40,7 @@ void UvBackend::Wake() {
 void UvBackend::Unwake() { uv_idle_stop(&wake_); }
 
 std::unique_ptr<TimerWatcher> UvBackend::NewTimer(Loop& loop, double after, double repeat) {
-  return std::make_unique<UvTimer>(loop, after, repeat);
+  return std::make_unique<UvTimer>(loop, timers_, after, repeat);
 }
 
 std::unique_ptr<IoWatcher> UvBackend::NewIo(Loop& loop, int fd, int events) {
@@ -77,6 +78,10 @@ void UvBackend::Close(std::function<void()> done) {
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), OnHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&wake_), OnHandleClosed);
+  timers_.Close([this]() {
+    open_handles_--;
+    Closed();
+  });
   poller_.Close([this]() {
     poller_closed_ = true;
     Closed();

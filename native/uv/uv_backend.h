@@ -4,6 +4,7 @@
 
 #include "../backend.h"
 #include "fd_poller.h"
+#include "timer_heap.h"
 
 namespace greenhub {
 
@@ -39,6 +40,7 @@ class UvBackend : public Backend {
   uv_check_t check_;
   uv_idle_t wake_;
   FdPoller poller_;
+  TimerHeap timers_;
   int open_handles_ = 0;
   bool poller_closed_ = false;
   std::function<void()> on_closed_;

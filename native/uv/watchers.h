@@ -4,16 +4,20 @@
 #define GREENHUB_UV_WATCHERS_H_
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "../backend.h"
 #include "fd_poller.h"
+#include "timer_heap.h"
 
 namespace greenhub {
 
 class UvTimer : public TimerWatcher {
  public:
-  UvTimer(Loop& loop, double after, double repeat);
+  static constexpr size_t kNotScheduled = SIZE_MAX;
+
+  UvTimer(Loop& loop, TimerHeap& heap, double after, double repeat);
   double Remaining() const override;
 
  protected:
@@ -24,8 +28,13 @@ class UvTimer : public TimerWatcher {
   int DoAgain() override;
 
  private:
-  static void OnTimer(uv_timer_t* handle);
-  uv_timer_t handle_;
+  friend class TimerHeap;
+  // The heap calls these when the timer is due.
+  uint64_t RepeatMs() const;
+  void Fire(bool last);
+
+  TimerHeap& heap_;
+  size_t heap_index_ = kNotScheduled;
 };
 
 class UvIo : public IoWatcher {
@@ -92,6 +101,7 @@ class UvPeriodic : public PeriodicWatcher {
  private:
   int Arm();
   void OnReady();
+  void Fail();
   int tfd_ = -1;
   bool poll_init_ = false;
   uv_poll_t poll_;
@@ -109,9 +119,17 @@ class UvStat : public StatWatcher {
 
  private:
   void WatchDirectory();
+  void StopWatching();
+  bool WatchedDirectoryChanged() const;
+  void OnFsEvent(const char* filename, int events, int status);
   static void OnHandleClosed(uv_handle_t* handle);
   std::string directory_;
   std::string basename_;
+  // The directory inotify watches: the path's own, or while that does not
+  // exist, its nearest existing ancestor (as libev's ev_stat does).
+  std::string watched_;
+  dev_t watched_dev_ = 0;
+  ino_t watched_ino_ = 0;
   uv_timer_t poll_;
   uv_fs_event_t event_;
   int open_handles_ = 2;

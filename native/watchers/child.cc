@@ -174,14 +174,14 @@ void ChildWatcher::DoRef(bool ref) { ForEachHandle(ref ? uv_ref : uv_unref); }
 void ChildWatcher::OnHandleClosed(uv_handle_t* handle) {
   auto* self = static_cast<ChildWatcher*>(handle->data);
   if (--self->open_handles_ == 0) {
-    if (self->pidfd_ >= 0) close(self->pidfd_);
+    if (self->pidfd_ >= 0) (void)close(self->pidfd_);  // nothing to do about a failing close
     self->Closed();
   }
 }
 
 void ChildWatcher::DoClose() {
   if (open_handles_ == 0) {
-    if (pidfd_ >= 0) close(pidfd_);
+    if (pidfd_ >= 0) (void)close(pidfd_);
     Closed();
     return;
   }

@@ -17,6 +17,15 @@ class IoWatcher : public Watcher {
   void Set(int fd, int events) {
     fd_ = fd;
     events_ = events;
+    fd_set_ = true;
+  }
+  // True on the first start after creation or Set() (libev's EV__IOFDSET):
+  // the fd number may now name a new file that the poller's kernel set does
+  // not know yet, even though an earlier file with that number was in it.
+  bool TakeFdSet() {
+    bool set = fd_set_;
+    fd_set_ = false;
+    return set;
   }
 
   // Delivers readiness from the backend's poller: only the bits this watcher
@@ -33,6 +42,7 @@ class IoWatcher : public Watcher {
  protected:
   int fd_;
   int events_;
+  bool fd_set_ = true;
 };
 
 }  // namespace greenhub

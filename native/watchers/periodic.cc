@@ -9,10 +9,19 @@ namespace greenhub {
 
 double PeriodicNext(double offset, double interval, double now) {
   if (interval <= 0) return offset;
-  double next = offset + interval * (std::floor((now - offset) / interval) + 1);
-  // Rounding can land on or before `now` for large times; step forward.
-  while (next <= now) next += interval;
-  return next;
+  // In long double, (now - offset) / interval cannot overflow for finite
+  // doubles, and the grid point is exact for much longer.
+  long double span = static_cast<long double>(now) - offset;
+  long double next = offset + interval * (std::floor(span / interval) + 1);
+  // Rounding can land on or just before `now`: a few steps forward at most.
+  // Stepping until it passes would never end for an interval below the
+  // resolution of `now` (1e-10 s at today's epoch adds nothing).
+  for (int i = 0; i < 4 && next <= now; i++) next += interval;
+  double result = static_cast<double>(next);
+  // No grid point can be told apart from `now`: the next representable time
+  // is the closest there is. Beyond the largest double, +Infinity: never.
+  if (!(result > now)) result = std::nextafter(now, HUGE_VAL);
+  return result;
 }
 
 double WallClockNow() {

@@ -159,6 +159,10 @@ describe('greenhub CLI', function () {
       assert.match(overview.stdout, /^usage: greenhub <command>/);
       assert.match(overview.stdout, /\n {2}run +run a script/);
       assert.match(overview.stdout, /\n {2}backdoor +connect this terminal/);
+      assert.match(overview.stdout, /\n {2}serve +serve an app module/);
+      assert.match(overview.stdout, /\n {2}celery +run a Celery worker/);
+      assert.match(greenhub(['serve', '--help']).stdout, /^usage: greenhub serve <module>/);
+      assert.match(greenhub(['celery', '--help']).stdout, /^usage: greenhub celery worker/);
       assert.match(greenhub(['run', '--help']).stdout, /^usage: greenhub run \[options\]/);
       assert.match(greenhub(['help', 'backdoor']).stdout, /^usage: greenhub backdoor/);
       const version = greenhub(['--version']);

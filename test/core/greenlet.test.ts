@@ -12,6 +12,7 @@ import {
   spawn,
   spawnLater,
   spawnRaw,
+  Timeout,
   type Operation,
 } from '../../lib/core';
 import { elapsed, ExpectedError, withCapturedErrors } from './helpers';
@@ -262,7 +263,47 @@ describe('Greenlet', () => {
     });
   });
 
+  it('a body may return any value: arrays, object literals, class instances (and they type-check)', async () => {
+    const pair = spawn(function* () {
+      yield* sleep(0);
+      return [1, 'two'] as const;
+    });
+    const record = spawn(() => ({ a: 1 }));
+    const map = spawn(async () => new Map([['k', 2]]));
+    const [n, word]: readonly [1, 'two'] = await pair;
+    assert.deepEqual([n, word], [1, 'two']);
+    const value: { a: number } = await record;
+    assert.deepEqual(value, { a: 1 });
+    assert.equal((await map).get('k'), 2);
+  });
+
   describe('get and join', () => {
+    it('a Timeout instance as the limit: join() returns false, get() raises that Timeout; an outer one propagates', async () => {
+      await run(function* () {
+        const sleeper = spawn(() => sleep(10));
+        const forJoin = new Timeout(0.02);
+        assert.equal(yield* sleeper.join(forJoin), false);
+        const forGet = new Timeout(0.02);
+        let raised: unknown;
+        try {
+          yield* sleeper.get({ timeout: forGet });
+        } catch (error) {
+          raised = error;
+        }
+        assert.equal(raised, forGet);
+        const outer = Timeout.startNew(0.02);
+        try {
+          yield* sleeper.join(5);
+          assert.fail('the outer timeout did not fire');
+        } catch (error) {
+          assert.equal(error, outer);
+        } finally {
+          outer.cancel();
+        }
+        sleeper.kill();
+      });
+    });
+
     it('get returns the value or raises the error', async () => {
       await withCapturedErrors(async () => {
         await run(function* () {

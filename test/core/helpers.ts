@@ -1,5 +1,5 @@
 // Helpers for the hub and greenlet tests.
-import { getHub } from '../../lib/core';
+import { getHub, type Operation } from '../../lib/core';
 
 /** Collects what the hub's handleError receives while `body` runs. */
 export async function withCapturedErrors<T>(body: (errors: [unknown, unknown][]) => Promise<T>): Promise<T> {
@@ -26,4 +26,14 @@ export class ExpectedError extends Error {
     super(message);
     this.name = 'ExpectedError';
   }
+}
+
+/** Runs an operation and returns what it threw (or undefined). */
+export function* caught(body: () => Operation<unknown>): Operation<unknown> {
+  try {
+    yield* body();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
 }

@@ -1,17 +1,8 @@
 import { strict as assert } from 'node:assert';
 
-import { getHub, Greenlet, run, sleep, spawn, Timeout, withTimeout, type Operation } from '../../lib/core';
-import { elapsed, ExpectedError } from './helpers';
+import { getHub, Greenlet, run, sleep, spawn, Timeout, withTimeout } from '../../lib/core';
+import { elapsed, ExpectedError, caught } from './helpers';
 
-/** Runs `body` and returns what it threw (or undefined). */
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe('Timeout (gevent test__timeout, test__api_timeout)', () => {
   it('raises itself in the greenlet that started it, at its blocking point', async () => {

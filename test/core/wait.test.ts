@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { getHub, Greenlet, iwait, joinAll, killAll, run, sleep, spawn, spawnLater, Timeout, wait, type Operation } from '../../lib/core';
-import { elapsed, ExpectedError, withCapturedErrors } from './helpers';
+import { elapsed, ExpectedError, withCapturedErrors, caught } from './helpers';
 
 function sleeper(seconds: number, value?: unknown) {
   return function* (): Operation<unknown> {
@@ -10,14 +10,6 @@ function sleeper(seconds: number, value?: unknown) {
   };
 }
 
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe('joinAll, wait, iwait and killAll (gevent §3.6)', () => {
   it('joinAll returns the finished greenlets in completion order, without the slow one on timeout', async () => {

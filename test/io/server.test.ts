@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import { getHub, joinAll, run, sleep, spawn, type Greenlet, type Operation } from '../../lib/core';
 import { Socket, SocketReader, StreamServer, type InetAddress } from '../../lib/io';
+import { Pool } from '../../lib/sync';
 import { ROOT, tempDir } from '../helpers';
 import { withCapturedErrors } from '../core/helpers';
 
@@ -277,12 +278,50 @@ describe('StreamServer (gevent test__server)', () => {
     }
   });
 
+  for (const [label, makeSpawn] of [
+    ['spawn: 2 (a pool size)', (): number | Pool => 2],
+    ['spawn: a Pool(2)', (): number | Pool => new Pool(2)],
+  ] as const) {
+    it(`${label}: at most 2 handlers at once, the others wait their turn`, async () => {
+      let running = 0;
+      let most = 0;
+      const server = new StreamServer(
+        ['127.0.0.1', 0],
+        function* (sock: Socket) {
+          running++;
+          most = Math.max(most, running);
+          try {
+            yield* new SocketReader(sock).readline();
+            yield* sleep(0.05);
+            yield* sock.sendall('ok');
+          } finally {
+            running--;
+          }
+        },
+        { spawn: makeSpawn() },
+      );
+      server.start();
+      const address = server.address as InetAddress;
+      await run(function* () {
+        const clients: Greenlet<string>[] = [];
+        for (let i = 0; i < 6; i++) clients.push(spawn(ask, address, 'x\n'));
+        yield* joinAll(clients, { raiseError: true });
+        for (const client of clients) assert.equal(client.value, 'ok');
+      });
+      await server.stop();
+      assert.equal(most, 2);
+    });
+  }
+
   it('rejects bad arguments', () => {
     const handler = (): void => undefined;
     assert.throws(() => new StreamServer(['127.0.0.1', 0], 5 as unknown as () => void), { name: 'TypeError', message: /"handle"/ });
     assert.throws(() => new StreamServer(5 as unknown as InetAddress, handler), /"listener"/);
     assert.throws(() => new StreamServer(['127.0.0.1', -1], handler), RangeError);
     assert.throws(() => new StreamServer(['127.0.0.1', 0], handler, { spawn: 'many' as 'default' }), { name: 'TypeError', message: /"options.spawn"/ });
+    for (const size of [0, 1.5, NaN, -3]) {
+      assert.throws(() => new StreamServer(['127.0.0.1', 0], handler, { spawn: size }), { name: 'RangeError', message: /"options.spawn"/ });
+    }
     assert.throws(() => new StreamServer(['127.0.0.1', 0], handler, { backlog: -1 }), RangeError);
     assert.throws(() => new StreamServer(['127.0.0.1', 0], handler, { maxAccept: 0 }), RangeError);
     const server = new StreamServer(['127.0.0.1', 0], handler);

@@ -17,15 +17,8 @@ import {
 } from '../../lib/core';
 import { createConnection, Socket, SocketReader, SocketTimeout, waitRead, waitWrite, type Address, type InetAddress } from '../../lib/io';
 import { closeFds, makePipe, tempDir } from '../helpers';
+import { caught } from '../core/helpers';
 
-function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /** A listening TCP socket on an ephemeral loopback port. */
 function listener(family: 'inet' | 'inet6' = 'inet', backlog = 128): [Socket, InetAddress] {
@@ -96,6 +89,13 @@ describe('Socket', () => {
         assert.deepEqual(from, client.getsockname());
         yield* server.sendto('pong', from as InetAddress);
         assert.equal((yield* client.recvfrom(100))[0].toString(), 'pong');
+        // recvfromInto: into a caller's buffer, at most nbytes.
+        yield* client.sendto('into the buffer', address);
+        const buffer = Buffer.alloc(8, 0x2e);
+        const [n, sender] = yield* server.recvfromInto(buffer, 4);
+        assert.equal(n, 4);
+        assert.equal(buffer.toString(), 'into....');
+        assert.deepEqual(sender, client.getsockname());
         client.close();
         server.close();
       });
@@ -402,6 +402,9 @@ describe('Socket', () => {
         assert.throws(() => sock.recv(1.5), RangeError);
         assert.throws(() => sock.recvInto('x' as unknown as Buffer), { name: 'TypeError', message: /"buffer"/ });
         assert.throws(() => sock.recvInto(Buffer.alloc(4), 5), RangeError);
+        assert.throws(() => sock.recvfromInto('x' as unknown as Buffer), { name: 'TypeError', message: /"buffer"/ });
+        assert.throws(() => sock.recvfromInto(Buffer.alloc(4), 5), { name: 'RangeError', message: /"nbytes"/ });
+        assert.throws(() => sock.recvfromInto(Buffer.alloc(4), NaN), { name: 'RangeError', message: /"nbytes"/ });
         assert.throws(() => sock.sendall(5 as unknown as Buffer), { name: 'TypeError', message: /"data"/ });
         assert.throws(() => sock.settimeout(-1), { name: 'RangeError', message: /"seconds"/ });
         assert.throws(() => sock.settimeout(NaN), RangeError);

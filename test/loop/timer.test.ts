@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { ClosedError, defaultLoop, EVENTS, Loop, TIMER, TimerWatcher } from '../../lib/loop';
-import { delay, runScript, until } from '../helpers';
+import { BACKEND, delay, runScript, until } from '../helpers';
 
 describe('loop.timer', () => {
   const loop = defaultLoop();
@@ -265,9 +265,10 @@ describe('loop.timer', () => {
       defaultLoop().timer(0.1).start(() => console.log('fired'));
     `);
     assert.equal(kept.stdout.trim(), 'fired');
+    // Long enough that only the timer could keep the process alive so long.
     const dropped = runScript(`
       import { defaultLoop } from 'lib/loop';
-      const t = defaultLoop().timer(0.1);
+      const t = defaultLoop().timer(2);
       t.start(() => console.log('fired'));
       t.ref = false;
     `);
@@ -290,6 +291,62 @@ describe('loop.timer', () => {
     })();
     if (global.gc) global.gc();
     await until(() => fired);
+  });
+
+  it('fires many timers, started and stopped in any order, each once and in deadline order', async () => {
+    // A fixed-seed generator: the same sequence on every run.
+    let seed = 12345;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const count = 2000;
+    const fired: number[] = [];
+    // Each start's deadline in the loop's time (in whole microseconds, so
+    // that equal deadlines compare equal): starting reads the clock, so
+    // loop.now() right after it is the base the timer counts from.
+    const due: number[] = [];
+    const order: number[] = [];
+    let starts = 0;
+    const all: TimerWatcher[] = [];
+    const start = (i: number, afterMs: number): void => {
+      const t = all[i];
+      t.set(afterMs / 1000);
+      t.start(() => fired.push(i));
+      due[i] = Math.round((loop.now() + afterMs / 1000) * 1e6);
+      order[i] = starts++;
+    };
+    for (let i = 0; i < count; i++) {
+      all.push(timer(1));
+      start(i, Math.floor(random() * 60));
+    }
+    // Stop a third, and move some others later.
+    const stopped = new Set<number>();
+    for (let i = 0; i < count; i++) {
+      const r = random();
+      if (r < 0.33) {
+        all[i].stop();
+        stopped.add(i);
+      } else if (r < 0.4) {
+        all[i].stop();
+        start(i, 60 + Math.floor(random() * 20));
+      }
+    }
+    const expected = count - stopped.size;
+    await until(() => fired.length === expected, 5000, `${expected} timers`);
+    await delay(30);
+    assert.equal(fired.length, expected);
+    assert.equal(new Set(fired).size, expected);
+    assert.ok(fired.every((i) => !stopped.has(i)));
+    // Earlier deadlines first; equal deadlines in start order. libev's
+    // deadlines are exact to the nanosecond (each start reads the clock):
+    // two that round to the same microsecond may still differ, and fire in
+    // their true order.
+    const sameDueAnyOrder = BACKEND === 'ev';
+    for (let k = 1; k < fired.length; k++) {
+      const [a, b] = [fired[k - 1], fired[k]];
+      assert.ok(due[a] < due[b] || (due[a] === due[b] && (sameDueAnyOrder || order[a] < order[b])), `due ${due[a]} (start ${order[a]}) fired before due ${due[b]} (start ${order[b]})`);
+    }
   });
 
   it('1 ms timers fire between 0 and 11 ms after start (gevent test__core_timer resolution)', async () => {

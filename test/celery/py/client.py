@@ -4,7 +4,10 @@ Usage: client.py '<json>' where the JSON is a list of steps, run in order:
   {"send": name, "args": [...], "kwargs": {...}, "options": {...}, "as": key}
                                       -> {id, sent_at}
   {"get": key, "timeout": seconds}    -> adds the result or exception details
-  {"revoke": key}
+  {"revoke": key, "terminate": bool}
+  {"chain": [[name, args], ...], "as": key}  -> sends chain(sig, sig, ...) -> {id}
+  {"inspect": method, "destination": [node names], "timeout": seconds}
+                                      -> app.control.inspect(...).<method>()
   {"ping": [node names], "timeout": seconds}
   {"state": key}
   {"sleep": seconds}
@@ -16,6 +19,8 @@ Prints one JSON object: {key or step index: outcome}.
 import json
 import sys
 import time
+
+from celery import chain
 
 from pytasks import app
 
@@ -53,7 +58,15 @@ def main():
                 d['state'] = r.state
                 out[step['get']].update(d)
         elif 'revoke' in step:
-            app.control.revoke(sent[step['revoke']].id)
+            app.control.revoke(sent[step['revoke']].id, terminate=step.get('terminate', False))
+        elif 'inspect' in step:
+            inspector = app.control.inspect(destination=step.get('destination'), timeout=step.get('timeout', 1))
+            out['inspect:' + step['inspect']] = getattr(inspector, step['inspect'])()
+        elif 'chain' in step:
+            sigs = [app.signature(name, args=args) for name, args in step['chain']]
+            r = chain(*sigs).apply_async()
+            sent[step.get('as', str(i))] = r
+            out[step.get('as', str(i))] = {'id': r.id}
         elif 'state' in step:
             out['state:' + step['state']] = sent[step['state']].state
         elif 'ping' in step:

@@ -1,0 +1,10 @@
+'use strict';
+// The HTTP hello world as a prefork app module (bench/prefork.js):
+//   node bench/greenhub_command.js serve bench/prefork_app.js --workers N --port P
+const { HttpServer } = require('..');
+
+module.exports = ({ listener }) =>
+  new HttpServer(listener, function* hello(req, res) {
+    res.setHeader('Content-Type', 'text/plain');
+    yield* res.end('Hello, World!');
+  });
