@@ -85,7 +85,7 @@ async function countResults(redis) {
 function startWorker(kind, url) {
   const env = { ...process.env, BENCH_BROKER: url };
   if (kind === 'greenhub') {
-    return spawn(process.execPath, [path.join(__dirname, 'greenhub_command.js'), 'celery', 'worker', '-A', path.join(__dirname, 'celery_tasks.js'), '-c', '100', '-Q', QUEUE, '-l', 'warning'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    return spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'greenhub'), 'celery', 'worker', '-A', path.join(__dirname, 'celery_tasks.js'), '-c', '100', '-Q', QUEUE, '-l', 'warning'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   }
   return spawn(PYTHON, ['-m', 'celery', '-A', 'pybench_tasks', 'worker', '-P', 'gevent', '-c', '100', '-Q', QUEUE, '--without-mingle', '--without-gossip', '--without-heartbeat', '-l', 'warning'], {
     cwd: __dirname,

@@ -1,6 +1,6 @@
 'use strict';
 // The greenhub side of bench/celery.js: a no-op task and a 10 ms I/O wait.
-//   node bench/greenhub_command.js celery worker -A bench/celery_tasks.js -c 100 -Q bench
+//   bin/greenhub celery worker -A bench/celery_tasks.js -c 100 -Q bench
 const { sleep } = require('..');
 const { CeleryApp } = require('../dist/celery');
 

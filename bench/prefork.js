@@ -30,7 +30,7 @@ try {
 
 /** Starts `greenhub serve` with N workers; resolves with the master and its workers' pids once all accept. */
 function startMaster(workers, port) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'greenhub_command.js'), 'serve', path.join(__dirname, 'prefork_app.js'), '--workers', String(workers), '--port', String(port), '--graceful-timeout', '1'], {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'greenhub'), 'serve', path.join(__dirname, 'prefork_app.js'), '--workers', String(workers), '--port', String(port), '--graceful-timeout', '1'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

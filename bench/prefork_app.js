@@ -1,6 +1,6 @@
 'use strict';
 // The HTTP hello world as a prefork app module (bench/prefork.js):
-//   node bench/greenhub_command.js serve bench/prefork_app.js --workers N --port P
+//   bin/greenhub serve bench/prefork_app.js --workers N --port P
 const { HttpServer } = require('..');
 
 module.exports = ({ listener }) =>

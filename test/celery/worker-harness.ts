@@ -15,7 +15,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(url: string, args: string[], env: NodeJS.ProcessEnv = {}, ready = / ready: /): Promise<WorkerProcess> {
   const child = spawn(
     process.execPath,
-    ['--require', 'tsx/cjs', path.join(ROOT, 'test', 'run-command.ts'), 'celery', ...args, '-A', path.join(__dirname, 'js', 'tasks.ts')],
+    ['--require', 'tsx/cjs', path.join(ROOT, 'lib', 'cli', 'main.ts'), 'celery', ...args, '-A', path.join(__dirname, 'js', 'tasks.ts')],
     { cwd: ROOT, env: { ...process.env, GREENHUB_TEST_BROKER: url, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { delay, ROOT } from '../helpers';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
-const RUN_COMMAND = path.join(ROOT, 'test', 'run-command.ts');
+const GREENHUB_CLI = path.join(ROOT, 'lib', 'cli', 'main.ts');
 
 export interface Master {
   child: ChildProcess;
@@ -25,7 +25,7 @@ export interface Master {
 
 /** Starts `greenhub serve <app> --port 0 ...args` and waits until `workers` workers accept. */
 export async function startMaster(app: string, args: string[], workers: number, env: NodeJS.ProcessEnv = {}): Promise<Master> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', RUN_COMMAND, 'serve', path.join(FIXTURES, app), '--port', '0', ...args], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', GREENHUB_CLI, 'serve', path.join(FIXTURES, app), '--port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -133,7 +133,7 @@ describe('prefork: greenhub serve', function () {
   });
 
   it('exits 1 when the app cannot start, with the reason', async () => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'test/run-command.ts', 'serve', path.join(FIXTURES, 'broken-app.ts'), '--port', '0', '--workers', '2'], {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'lib/cli/main.ts', 'serve', path.join(FIXTURES, 'broken-app.ts'), '--port', '0', '--workers', '2'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
