@@ -469,6 +469,33 @@ function* acceptOperation(sock: Socket): Operation<[Socket, Address]> {
 
 const acceptTask = awaitable(acceptOperation);
 
+
+/**
+ * @internal Sends every byte of `buffers` with as few sendmsg(2) calls as
+ * the socket allows (no copy into one buffer). Consumes the array.
+ */
+export function* sendallvOperation(sock: Socket, buffers: Buffer[]): Operation<void> {
+  const deadline = sock._deadline();
+  let first = 0;
+  while (first < buffers.length) {
+    const fdw = sock._open('send');
+    const state = fdw.loop._fdState;
+    const id = fdw._id;
+    if ((state[id] & FD_WRITABLE) !== 0) {
+      const n = sys.sendv(sock._fd, first === 0 ? buffers : buffers.slice(first));
+      if (n >= 0) {
+        let sent = n;
+        while (first < buffers.length && sent >= buffers[first].length) sent -= buffers[first++].length;
+        if (sent > 0) buffers[first] = buffers[first].subarray(sent);
+        if (first < buffers.length) state[id] &= ~FD_READY_WRITE;
+        continue;
+      }
+      if (n !== EAGAIN) throw socketError(n, 'send');
+      state[id] &= ~FD_READY_WRITE;
+    }
+    yield* waitReady(sock, WRITE, deadline, 'send');
+  }
+}
 /** @internal One accept attempt without waiting: the new socket, null on EAGAIN, or raises. */
 export function tryAccept(sock: Socket): [Socket, Address] | null {
   const fdw = sock._open('accept');

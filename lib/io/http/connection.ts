@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 
 import type { Operation } from '../../core/operation';
 import { SocketTimeout } from '../errors';
-import { sendallOperation, type Socket } from '../socket';
+import { sendallOperation, sendallvOperation, type Socket } from '../socket';
 import { HttpParseError } from './errors';
 import type { RequestParser } from './parser';
 import type { RequestHead } from './request-head';
@@ -126,27 +126,23 @@ export class HttpConnection {
 
   /** Queues or sends response bytes; corks while pipelined requests are buffered. */
   *write(data: Buffer, flush: boolean): Operation<void> {
-    if (!flush || this.parser.buffered > 0) {
-      this._pending.push(data);
-      this._pendingBytes += data.length;
-      if (this._pendingBytes < CORK_LIMIT) return;
-    } else if (this._pending.length === 0) {
+    if (flush && this._pending.length === 0 && this.parser.buffered === 0) {
       yield* sendallOperation(this.socket, data, 0);
       return;
-    } else {
-      this._pending.push(data);
-      this._pendingBytes += data.length;
     }
-    yield* this.flush();
+    this._pending.push(data);
+    this._pendingBytes += data.length;
+    if ((flush && this.parser.buffered === 0) || this._pendingBytes >= CORK_LIMIT) yield* this.flush();
   }
 
-  /** Sends everything corked. */
+  /** Sends everything corked, in one sendmsg(2) where the socket takes it. */
   *flush(): Operation<void> {
-    if (this._pending.length === 0) return;
-    const data = this._pending.length === 1 ? this._pending[0] : Buffer.concat(this._pending, this._pendingBytes);
+    const pending = this._pending;
+    if (pending.length === 0) return;
     this._pending = [];
     this._pendingBytes = 0;
-    yield* sendallOperation(this.socket, data, 0);
+    if (pending.length === 1) yield* sendallOperation(this.socket, pending[0], 0);
+    else yield* sendallvOperation(this.socket, pending);
   }
 
   /** A response finished: the next request's clock starts with its first byte. */

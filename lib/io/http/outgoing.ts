@@ -160,12 +160,23 @@ function* writeOperation(response: Response, data: Buffer): Operation<void> {
 
 const writeTask = awaitable(writeOperation);
 
+/** Bodies up to this size are copied behind the head (one small buffer); larger ones are sent beside it. */
+const INLINE_BODY_LIMIT = 4096;
+
 const endTask = awaitable(function* end(response: Response, body: Buffer | null): Operation<void> {
   if (response.finished) return;
   const connection = response._connection;
   if (!response.headersSent) {
-    // The common case: head and body in one buffer, one write.
-    yield* connection.write(response._head(body === null ? 0 : body.length, body), true);
+    if (body === null || body.length <= INLINE_BODY_LIMIT) {
+      // The common case: head and body in one buffer, one write.
+      yield* connection.write(response._head(body === null ? 0 : body.length, body), true);
+    } else {
+      // A large body is not copied behind the head: both go in one sendmsg.
+      const head = response._head(body.length, null);
+      const withBody = response._framingMode !== 'none';
+      yield* connection.write(head, !withBody);
+      if (withBody) yield* connection.write(body, true);
+    }
   } else {
     if (body !== null && body.length > 0) yield* writeOperation(response, body);
     if (response._framingMode === 'chunked') yield* connection.write(LAST_CHUNK, true);

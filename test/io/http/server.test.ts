@@ -209,6 +209,34 @@ describe('HttpServer', () => {
     assert.doesNotMatch(text, /100 Continue/);
   });
 
+  it('large bodies from end() arrive intact, pipelined and not; HEAD of one sends no body', async () => {
+    // 24 MiB is more than loopback's socket buffers take at once: partial sends.
+    const sizes: Record<string, number> = { '/small': 100, '/4k': 4097, '/64k': 65536, '/24m': 24 << 20 };
+    const pattern = Buffer.from(Array.from({ length: 251 }, (_, i) => (i * 7) & 0xff));
+    const bodies = new Map(Object.entries(sizes).map(([path, size]) => [path, Buffer.alloc(size, pattern)]));
+    const bodyOf = (path: string): Buffer => bodies.get(path) as Buffer;
+    const port = serve(function* (req, res) {
+      yield* res.end(bodyOf(req.path));
+    });
+    for (const path of Object.keys(sizes)) {
+      const answer = await request(port, { path });
+      assert.equal(answer.status, 200);
+      assert.ok(answer.body.equals(bodyOf(path)), `${path}: the body differs`);
+    }
+    const pipelined = Object.keys(sizes).map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join('') + 'HEAD /24m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    const text = Buffer.from(await raw(port, pipelined, 10000), 'latin1');
+    let offset = 0;
+    for (const path of Object.keys(sizes)) {
+      const headEnd = text.indexOf('\r\n\r\n', offset) + 4;
+      assert.match(text.subarray(offset, headEnd).toString('latin1'), new RegExp(`Content-Length: ${sizes[path]}\r\n`));
+      assert.ok(text.subarray(headEnd, headEnd + sizes[path]).equals(bodyOf(path)), `pipelined ${path}: the body differs`);
+      offset = headEnd + sizes[path];
+    }
+    const headOnly = text.subarray(offset).toString('latin1');
+    assert.match(headOnly, /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 25165824\r\n/);
+    assert.ok(headOnly.endsWith('\r\n\r\n'), 'HEAD got a body');
+  });
+
   it('HEAD gets the headers a GET would, and no body', async () => {
     const port = serve(hello);
     const text = await raw(port, 'HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
