@@ -27,6 +27,8 @@ export class RequestTimeout extends Error {
 
 const RECEIVE_BUFFER = 65536;
 const CORK_LIMIT = 65536;
+/** Body pieces smaller than this are copied out of the receive buffer. */
+const COPY_BELOW = 16384;
 
 export class HttpConnection {
   readonly socket: Socket;
@@ -37,6 +39,8 @@ export class HttpConnection {
   idle = false;
   private readonly _timeouts: ConnectionTimeouts;
   private _buffer = Buffer.allocUnsafe(RECEIVE_BUFFER);
+  /** A body piece handed out is a view of _buffer: do not receive into it again. */
+  private _bufferGiven = false;
   private _requestStart = 0;
   private _pending: Buffer[] = [];
   private _pendingBytes = 0;
@@ -88,12 +92,20 @@ export class HttpConnection {
     return head;
   }
 
-  /** The next piece of the body (a copy: the buffer is reused), or null at its end. */
+  /**
+   * The next piece of the body, or null at its end. A small piece is a copy
+   * (the receive buffer is reused); a large one is the received bytes
+   * themselves, and the next receive goes into a new buffer.
+   */
   *readBody(): Operation<Buffer | null> {
     const parser = this.parser;
     for (;;) {
       const piece = parser.readBody();
-      if (piece !== null) return Buffer.from(piece);
+      if (piece !== null) {
+        if (piece.length < COPY_BELOW) return Buffer.from(piece);
+        this._bufferGiven = true;
+        return piece;
+      }
       if (parser.bodyComplete) return null;
       const n = yield* this._receive(this._requestDeadline(), 'request');
       if (n === 0) parser.finish(); // throws: the body was cut short
@@ -164,6 +176,10 @@ export class HttpConnection {
 
   /** One recv under a time limit in seconds (0: none). */
   private *_receive(seconds: number, what: string | null): Operation<number> {
+    if (this._bufferGiven) {
+      this._buffer = Buffer.allocUnsafe(RECEIVE_BUFFER);
+      this._bufferGiven = false;
+    }
     const socket = this.socket;
     socket.settimeout(seconds > 0 ? seconds : null);
     try {
