@@ -11,7 +11,7 @@ import { invalidArgType, invalidArgValue } from '../loop/errors';
 import { validateBoolean, validateFunction, validateInteger, validateObject } from '../loop/validate';
 import { Lock } from '../sync/lock';
 import { validateAddress, type Address } from './address';
-import { BaseServer, familyOf, type ServerOptions } from './server';
+import { BaseServer, bindServerSocket, familyOf, type ServerOptions } from './server';
 import { recvfromIntoOperation, Socket } from './socket';
 
 export interface DatagramServerOptions extends ServerOptions {
@@ -95,18 +95,7 @@ export class DatagramServer extends BaseServer {
 
   protected _open(): void {
     if (this._socket !== null) return;
-    const address = this._bindTo as Address;
-    const socket = new Socket({ family: familyOf(address), type: 'dgram' });
-    try {
-      const C = Socket.constants;
-      if (typeof address !== 'string') socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
-      if (this._reusePort) socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
-      socket.bind(address);
-    } catch (error) {
-      socket.close();
-      throw error;
-    }
-    this._socket = socket;
+    this._socket = bindServerSocket(this._bindTo as Address, 'dgram', this._reusePort, null);
   }
 
   protected _close(): void {

@@ -62,6 +62,25 @@ export function familyOf(address: Address): SocketFamily {
   return address[0].includes(':') ? 'inet6' : 'inet';
 }
 
+/**
+ * @internal A server's own socket: SO_REUSEADDR (and SO_REUSEPORT if asked)
+ * set, bound to `address`, listening when a backlog is given.
+ */
+export function bindServerSocket(address: Address, type: 'stream' | 'dgram', reusePort: boolean, backlog: number | null): Socket {
+  const socket = new Socket({ family: familyOf(address), type });
+  try {
+    const C = Socket.constants;
+    if (typeof address !== 'string') socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+    if (reusePort) socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
+    socket.bind(address);
+    if (backlog !== null) socket.listen(backlog);
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  return socket;
+}
+
 /** @internal Runs a handler's result (operation, promise or value) to the end. */
 export function* runResult(result: GreenletResult): Operation<unknown> {
   if (isIterator(result)) return yield* result as unknown as Operation<unknown>;
@@ -259,19 +278,7 @@ export class StreamServer extends BaseServer {
 
   protected _open(): void {
     if (this._listener !== null) return;
-    const address = this._bindTo as Address;
-    const listener = new Socket({ family: familyOf(address) });
-    try {
-      const C = Socket.constants;
-      if (typeof address !== 'string') listener.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
-      if (this._reusePort) listener.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
-      listener.bind(address);
-      listener.listen(this._backlog);
-    } catch (error) {
-      listener.close();
-      throw error;
-    }
-    this._listener = listener;
+    this._listener = bindServerSocket(this._bindTo as Address, 'stream', this._reusePort, this._backlog);
   }
 
   protected _close(): void {

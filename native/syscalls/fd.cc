@@ -47,30 +47,12 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
 
 // read(fd, buffer, offset, length) → bytes read (0 at EOF) or -errno.
 Napi::Value Read(const Napi::CallbackInfo& info) {
-  int32_t fd;
-  size_t length;
-  if (!ArgInt32(info, 0, "fd", &fd)) return Napi::Value();
-  uint8_t* data = ArgSpan(info, 1, &length);
-  if (data == nullptr) return Napi::Value();
-  ssize_t n;
-  do {
-    n = read(fd, data, length);
-  } while (n < 0 && errno == EINTR);
-  return Napi::Number::New(info.Env(), n < 0 ? -errno : static_cast<double>(n));
+  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return read(fd, data, length); });
 }
 
 // write(fd, buffer, offset, length) → bytes written or -errno.
 Napi::Value Write(const Napi::CallbackInfo& info) {
-  int32_t fd;
-  size_t length;
-  if (!ArgInt32(info, 0, "fd", &fd)) return Napi::Value();
-  uint8_t* data = ArgSpan(info, 1, &length);
-  if (data == nullptr) return Napi::Value();
-  ssize_t n;
-  do {
-    n = write(fd, data, length);
-  } while (n < 0 && errno == EINTR);
-  return Napi::Number::New(info.Env(), n < 0 ? -errno : static_cast<double>(n));
+  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return write(fd, data, length); });
 }
 
 // close(fd) → 0 or -errno.

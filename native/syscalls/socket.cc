@@ -87,31 +87,13 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
 
 // recv(fd, buffer, offset, length) → bytes (0 at EOF) or -errno.
 Napi::Value Recv(const Napi::CallbackInfo& info) {
-  int32_t fd;
-  size_t length;
-  if (!ArgInt32(info, 0, "fd", &fd)) return Napi::Value();
-  uint8_t* data = ArgSpan(info, 1, &length);
-  if (data == nullptr) return Napi::Value();
-  ssize_t n;
-  do {
-    n = recv(fd, data, length, 0);
-  } while (n < 0 && errno == EINTR);
-  return Result(info.Env(), n);
+  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return recv(fd, data, length, 0); });
 }
 
 // send(fd, buffer, offset, length) → bytes or -errno. MSG_NOSIGNAL: a closed
 // peer is EPIPE, never a SIGPIPE.
 Napi::Value Send(const Napi::CallbackInfo& info) {
-  int32_t fd;
-  size_t length;
-  if (!ArgInt32(info, 0, "fd", &fd)) return Napi::Value();
-  uint8_t* data = ArgSpan(info, 1, &length);
-  if (data == nullptr) return Napi::Value();
-  ssize_t n;
-  do {
-    n = send(fd, data, length, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return Result(info.Env(), n);
+  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return send(fd, data, length, MSG_NOSIGNAL); });
 }
 
 // sendv(fd, [buffer, ...]) → bytes or -errno: one sendmsg for many buffers.

@@ -4,19 +4,9 @@
 import { strict as assert } from 'node:assert';
 
 import { run, sleep, spawn, Timeout, type Operation, type TimeoutArg } from '../../lib/core';
-import { elapsed } from '../core/helpers';
+import { caught, elapsed } from '../core/helpers';
 
-export { elapsed, ExpectedError, withCapturedErrors } from '../core/helpers';
-
-/** Runs `body` and returns what it threw (undefined if nothing). */
-export function* caught(body: () => Operation<unknown>): Operation<unknown> {
-  try {
-    yield* body();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
+export { caught, elapsed, ExpectedError, withCapturedErrors } from '../core/helpers';
 
 // Generous bounds: the machine is shared and loaded.
 const SMALL_TICK = 0.02;
