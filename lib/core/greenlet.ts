@@ -564,7 +564,11 @@ const killWaitTask = awaitable(function* killWait(greenlet: Greenlet, timeout: n
 
 /** Creates a greenlet and schedules its start. */
 export function spawn<A extends unknown[], R extends GreenletResult>(fn: GreenletBody<A, R>, ...args: A): Greenlet<ResultOf<R>> {
-  return Greenlet.spawn(fn, ...args);
+  // Not through Greenlet.spawn: one rest array less on the hottest path.
+  validateFunction('fn', fn);
+  const greenlet = new Greenlet<ResultOf<R>>(fn as () => ResultOf<R>, ...args);
+  greenlet.start();
+  return greenlet;
 }
 
 /** Creates a greenlet that starts `seconds` from now. */

@@ -33,13 +33,13 @@ function validateObjects<T>(name: string, objects: unknown): T[] {
   if (objects === null || typeof objects !== 'object' || typeof (objects as Iterable<T>)[Symbol.iterator] !== 'function') {
     throw invalidArgType(name, 'an iterable of waitable objects', objects);
   }
-  const list = [...(objects as Iterable<T>)];
-  list.forEach((object: unknown, i) => {
-    const waitable =
-      object instanceof Linkable ||
-      (object !== null && typeof object === 'object' && typeof (object as { rawlink?: unknown }).rawlink === 'function');
-    if (!waitable) throw invalidArgType(`${name}[${i}]`, 'a Greenlet, Event, AsyncResult, Semaphore or other object with rawlink()', object);
-  });
+  const list = Array.isArray(objects) ? (objects.slice() as T[]) : [...(objects as Iterable<T>)];
+  for (let i = 0; i < list.length; i++) {
+    const object: unknown = list[i];
+    if (object instanceof Linkable) continue;
+    if (object !== null && typeof object === 'object' && typeof (object as { rawlink?: unknown }).rawlink === 'function') continue;
+    throw invalidArgType(`${name}[${i}]`, 'a Greenlet, Event, AsyncResult, Semaphore or other object with rawlink()', object);
+  }
   return list;
 }
 
