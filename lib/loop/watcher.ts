@@ -1,7 +1,7 @@
 // The verbs and properties every watcher shares (libev's, through gevent).
 import { EVENTS, STOPPED, type EventsPlaceholder } from './constants';
 import { ClosedError, systemError } from './errors';
-import type { Loop } from './loop';
+import type { Loop, OrphanCell } from './loop';
 import { validateBoolean, validateFunction, validateInteger } from './validate';
 
 export type WatcherKind =
@@ -50,7 +50,8 @@ export abstract class Watcher implements Disposable {
   /** @internal */ _isActive = false;
   /** @internal */ _listener: WatcherListener | null = null;
   private _closed = false;
-  private readonly _tracked: boolean = !untracked;
+  // Set for watchers the finalizer looks after (all but internalWatcher()'s).
+  private readonly _orphanCell: OrphanCell | null;
   private _ref = true;
   private _priority = 0;
   private _callback: AnyCallback | null = null;
@@ -65,7 +66,7 @@ export abstract class Watcher implements Disposable {
     this._id = id;
     // A new id may have grown the addon's fd state bytes (a new buffer).
     if (id >= loop._fdState.length) loop._fdStateChanged();
-    if (this._tracked) loop._adopt(this);
+    this._orphanCell = untracked ? null : loop._adopt(this);
   }
 
   /**
@@ -104,8 +105,7 @@ export abstract class Watcher implements Disposable {
     if (this._closed) return;
     this.stop();
     this._closed = true;
-    if (this._tracked) this.loop._release(this);
-    else if (!this.loop.closed) this.loop._native.close(this._id);
+    this.loop._release(this, this._orphanCell);
   }
 
   [Symbol.dispose](): void {
