@@ -16,12 +16,14 @@ export { DatagramServer, type DatagramHandler, type DatagramServerOptions } from
 export { socketStream, type SocketStreamOptions } from './stream';
 export { constants as socketConstants, Socket, type SocketOptions, type SocketType } from './socket';
 export { waitRead, waitWrite } from './wait';
+export * as socket from './socket-module';
 export { HttpServer, Request, Response, type HttpHandler, type HttpServerOptions } from './http';
 // Subprocess, signals, thread pool, DNS and files (issue 8). Each module is
 // also a namespace; names that would clash at the top level (run, call,
 // open) are only there: subprocess.run, file.open.
 export * as subprocess from './subprocess';
 export { CalledProcessError, checkCall, checkOutput, CompletedProcess, Popen, SubprocessError, TimeoutExpired } from './subprocess';
+export * as signal from './signal';
 export { signalHandler, SignalHandler } from './signal';
 export * as threadpool from './threadpool';
 export { threadTask, ThreadPool, ThreadPoolError, ThreadResult } from './threadpool';
