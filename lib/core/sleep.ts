@@ -50,25 +50,43 @@ export function sleep(seconds = 0, options: SleepOptions = {}): Task<void> {
   return sleepTask(seconds, ref);
 }
 
+const noop = (): void => {};
+
 const yieldNowTask = awaitable(function* yieldNow(): Operation<void> {
   const hub = getHub();
+  const loop = hub.loop;
   const greenlet = hub._currentGreenlet('yieldNow()');
-  const check = internalWatcher(() => new CheckWatcher(hub.loop));
-  check._startFor(greenlet);
-  greenlet._waitingOn = check;
-  // Keep the poll from blocking: the point is to let I/O and timers in.
-  hub.loop._wakeUp();
+  // First until the loop has polled for I/O: a check watcher fires after
+  // the next poll. The idle watcher keeps that poll from blocking; a wake-up
+  // request alone can be used up by a flush that comes before the poll.
+  const check = internalWatcher(() => new CheckWatcher(loop));
+  const keepPolling = internalWatcher(() => new IdleWatcher(loop));
+  let timer: TimerWatcher | null = null;
   try {
+    keepPolling.start(noop);
+    check._startFor(greenlet);
+    greenlet._waitingOn = check;
+    yield SUSPEND;
+    keepPolling.close();
+    check.close();
+    // Then until every timer due by now has run: timers fire in deadline
+    // order, so a 0 s timer armed at the refreshed time comes after them.
+    loop.updateNow();
+    timer = internalWatcher(() => new TimerWatcher(loop, 0, 0));
+    timer._startFor(greenlet);
+    greenlet._waitingOn = timer;
     yield SUSPEND;
   } finally {
+    keepPolling.close();
     check.close();
+    timer?.close();
   }
 });
 
 /**
- * Gives way until the loop has polled for I/O and run its timers once,
- * then resumes: unlike sleep(0), due timers and ready I/O always get their
- * turn before this greenlet runs again.
+ * Gives way until the loop has polled for I/O once and run every timer
+ * that is due, then resumes: unlike sleep(0), due timers and ready I/O
+ * always get their turn before this greenlet runs again.
  */
 export function yieldNow(): Task<void> {
   return yieldNowTask();

@@ -67,6 +67,10 @@ export class Loop {
   private _flushSeq = 0;
   private _flushCount = 0;
   private _drainStarted = 0;
+  // The last drain ran out of its switch interval: the next turn delivers
+  // its events first, or a busy queue would hold a due timer back for a
+  // second interval.
+  private _drainCut = false;
   private _flushing = false;
   private _inDispatch = false;
   private _wakeRequested = false;
@@ -312,7 +316,9 @@ export class Loop {
     this._wakeRequested = false;
     this._drainStarted = 0;
     try {
-      const inTime = this._runCallbacks();
+      const cut = this._drainCut;
+      this._drainCut = false;
+      const inTime = cut || this._runCallbacks();
       const count = this._state[0];
       try {
         // The ring may have grown since the addon passed it.
@@ -436,6 +442,7 @@ export class Loop {
       }
     }
     if (this._queueHead === this._queueTail) return true;
+    this._drainCut = true;
     this._wakeRequested = false;
     this._requestTurn();
     return false;

@@ -234,6 +234,9 @@ void EvBackend::OnPrepare() {
     if (!needed) break;
     RunOnce();
   }
+  // A wake-up deferred to this prepare (OnWake) gets its JS turn now, after
+  // libev's events; UpdateSpin and ArmDeadline below see what JS changed.
+  if (wake_deferred_ && !closing_) loop_.Flush(true);
   in_prepare_ = false;
   if (closing_) return;
   UpdateSpin(internal_fds_changed_ || fds_.ChangesPending());
@@ -485,10 +488,24 @@ void EvBackend::UpdateKeepAlive() {
 
 void EvBackend::Wake() {
   if (!handles_init_ || closing_) return;
-  uv_idle_start(&wake_, [](uv_idle_t* handle) { static_cast<EvBackend*>(handle->data)->loop_.Flush(true); });
+  uv_idle_start(&wake_, [](uv_idle_t* handle) { static_cast<EvBackend*>(handle->data)->OnWake(); });
+}
+
+// JS asked for a turn (queued greenlets, or a drain the switch interval cut
+// short). When libev has events due, that turn waits for the coming
+// prepare's libev run, so the events (a due timer) come first rather than
+// behind another whole drain. The idle handle stays active meanwhile: Node
+// does not block in poll.
+void EvBackend::OnWake() {
+  if (RunNeeded()) {
+    wake_deferred_ = true;
+    return;
+  }
+  loop_.Flush(true);
 }
 
 void EvBackend::Unwake() {
+  wake_deferred_ = false;
   if (!handles_init_ || closing_) return;
   uv_idle_stop(&wake_);
 }

@@ -121,6 +121,7 @@ class EvBackend : public Backend {
   static void InvokePendingThunk(struct ev_loop* ev);
   void OnInvokePending();
   void OnPrepare();
+  void OnWake();
   void OnCheck();
   bool RunNeeded() const;
   void RunOnce();
@@ -179,6 +180,7 @@ class EvBackend : public Backend {
   bool running_ = false;        // inside ev_run()
   bool in_prepare_ = false;
   bool after_prepare_ = false;  // between our prepare and our check: Node may poll next
+  bool wake_deferred_ = false;  // a wake-up's flush waits for this turn's libev run (OnWake)
   bool poll_ready_ = false;     // libev's epoll fd reported readable
   bool deadline_due_ = false;   // the deadline uv_timer fired
   std::atomic<bool> async_noted_{false};  // an ev_async_send since the last run
