@@ -334,7 +334,11 @@ describe('subprocess', () => {
       assert.throws(() => new Popen(['true'], { encoding: 'hex' as 'utf8' }), { code: 'ERR_INVALID_ARG_VALUE', message: /"options.encoding"/ });
       assert.throws(() => new Popen(['true'], null as unknown as object), { name: 'TypeError', message: /"options"/ });
       // A closed fd as stdio: the spawn fails with EBADF, synchronously.
-      assert.throws(() => new Popen(['true'], { stdout: 987 }), { code: 'EBADF' });
+      assert.throws(() => new Popen(['true'], { stdout: 987 }), { code: 'EBADF', message: /options.stdout/ });
+      // Also one just closed, whose number Popen's own pipes would take next.
+      const closed = fs.openSync('/dev/null', 'r');
+      fs.closeSync(closed);
+      assert.throws(() => new Popen(['echo', 'hi'], { stdin: 'pipe', stdout: closed }), { code: 'EBADF', message: /options.stdout/ });
       const p = new Popen(['true']);
       assert.throws(() => p.wait({ timeout: -1 }), { name: 'RangeError', message: /"options.timeout"/ });
       assert.throws(() => p.communicate(null, { timeout: -0.5 }), { name: 'RangeError' });

@@ -47,6 +47,18 @@ function returncodeOfNode(code: number | null, signal: NodeJS.Signals | null): n
   return null;
 }
 
+const STDIO_NAMES = ['options.stdin', 'options.stdout', 'options.stderr'] as const;
+
+function checkOpenFd(name: string, fd: number): void {
+  try {
+    fs.fstatSync(fd);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    e.message = `${name}: file descriptor ${fd} is not open (${e.code ?? 'error'})`;
+    throw e;
+  }
+}
+
 /**
  * The wait status of `pid` if it is a zombie (exited, not reaped yet), from
  * /proc/<pid>/stat (field 52, exit_code): poll() sees an exit without
@@ -107,6 +119,11 @@ export class Popen<T extends Buffer | string = Buffer> extends Linkable implemen
     const childEnds: number[] = [];
     const stdio: ChildStdio[] = [];
     let child: ChildProcess;
+    // Checked before our own socketpairs take fd numbers: a closed fd given
+    // as stdio could otherwise be reused by them and pass the spawn's check.
+    plan.streams.forEach((stream, i) => {
+      if (stream.kind === 'child' && typeof stream.stdio === 'number') checkOpenFd(STDIO_NAMES[i], stream.stdio);
+    });
     try {
       plan.streams.forEach((stream, i) => {
         if (stream.kind === 'pipe') {
