@@ -39,5 +39,7 @@ export function validateString(name: string, value: unknown): asserts value is s
 }
 
 export function validateObject(name: string, value: unknown): asserts value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') throw invalidArgType(name, 'of type object', value);
+  // An array is an object too, but never an options object: a gevent-style
+  // positional argument (pool.map(fn, a, b)) must not pass silently.
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidArgType(name, 'of type object', value);
 }
