@@ -48,6 +48,18 @@ export interface IMapOptions {
 /** A function map() calls on each item. */
 export type Mapper<T, R extends GreenletResult> = (item: T) => R;
 
+// kill(options) or gevent's kill(exception, options): an Error or an Error
+// class first is the exception.
+function killOptions(first: KillException | GroupKillOptions, second: GroupKillOptions | undefined): GroupKillOptions {
+  if (first instanceof Error || typeof first === 'function') {
+    if (second !== undefined) validateObject('options', second as unknown);
+    return { ...second, exception: first };
+  }
+  if (second !== undefined) throw invalidArgType('exception', 'an Error subclass or an Error instance', first);
+  validateObject('options', first as unknown);
+  return first;
+}
+
 /** Members are kept in insertion order; the link that drops them on death is shared. */
 export abstract class GroupBase extends Notifier implements Iterable<Greenlet> {
   /** Greenlets kill() or killOne() is killing, not dead yet. */
@@ -114,8 +126,11 @@ export abstract class GroupBase extends Notifier implements Iterable<Greenlet> {
    * too — or until `timeout` passes (then it returns; nothing is raised).
    * map() and imap() feeding the group stop spawning.
    */
-  kill(options: GroupKillOptions = {}): Task<void> {
-    validateObject('options', options as unknown);
+  kill(options?: GroupKillOptions): Task<void>;
+  /** gevent's positional form: `group.kill(MyError, {timeout})`. */
+  kill(exception: KillException, options?: Omit<GroupKillOptions, 'exception'>): Task<void>;
+  kill(first: KillException | GroupKillOptions = {}, second?: GroupKillOptions): Task<void> {
+    const options = killOptions(first, second);
     const { exception = GreenletExit, block = true, timeout = null } = options;
     validateBoolean('options.block', block);
     if ((timeout as unknown) instanceof Timeout) throw invalidArgType('options.timeout', 'a number of seconds or null', timeout);
@@ -127,17 +142,21 @@ export abstract class GroupBase extends Notifier implements Iterable<Greenlet> {
   }
 
   /** Same as kill(): every member. */
-  killAll(options: GroupKillOptions = {}): Task<void> {
-    return this.kill(options);
+  killAll(options?: GroupKillOptions): Task<void>;
+  killAll(exception: KillException, options?: Omit<GroupKillOptions, 'exception'>): Task<void>;
+  killAll(first: KillException | GroupKillOptions = {}, second?: GroupKillOptions): Task<void> {
+    return this.kill(killOptions(first, second));
   }
 
   /**
    * Kills one member (a no-op if it is not one, or is being killed
    * already); the task waits for it like Greenlet.kill().
    */
-  killOne(greenlet: Greenlet, options: GroupKillOptions = {}): Task<void> {
+  killOne(greenlet: Greenlet, options?: GroupKillOptions): Task<void>;
+  killOne(greenlet: Greenlet, exception: KillException, options?: Omit<GroupKillOptions, 'exception'>): Task<void>;
+  killOne(greenlet: Greenlet, first: KillException | GroupKillOptions = {}, second?: GroupKillOptions): Task<void> {
     if (!(greenlet instanceof Greenlet)) throw invalidArgType('greenlet', 'a Greenlet', greenlet);
-    validateObject('options', options as unknown);
+    const options = killOptions(first, second);
     const { exception = GreenletExit, block = true, timeout = null } = options;
     if (!this._members.has(greenlet) || this.dying.has(greenlet)) return DONE;
     this.dying.add(greenlet);
@@ -305,6 +324,11 @@ export class Group extends GroupBase {
     const greenlet = new Greenlet<ResultOf<R>>(fn as () => ResultOf<R>, ...args);
     this.start(greenlet);
     return greenlet;
+  }
+
+  /** 1, as an unbounded Pool's (gevent): there is always room for one more. */
+  freeCount(): number {
+    return 1;
   }
 
   /** Always false: a Group has no bound. */

@@ -33,6 +33,31 @@ describe('Group (gevent test__greenletset)', () => {
     return group.join({ timeout });
   }, false);
 
+  it('kill(), killAll() and killOne() take the exception first, as gevent does, or in options', async () => {
+    await run(function* () {
+      class Stop extends Error {}
+      const s = new Group();
+      const a = s.spawn(() => sleep(2));
+      const b = s.spawn(() => sleep(2));
+      yield* s.killOne(a, Stop, { timeout: 1 });
+      assert.ok(a.exception instanceof Stop);
+      yield* s.kill(new Stop('bye'), { timeout: 1 });
+      assert.equal((b.exception as Error).message, 'bye');
+      const c = s.spawn(() => sleep(2));
+      yield* s.killAll({ exception: Stop });
+      assert.ok(c.exception instanceof Stop);
+      assert.throws(() => s.kill(5 as unknown as Error), { name: 'TypeError', message: /"options"/ });
+      assert.throws(() => s.kill({} as Error, {}), { name: 'TypeError', message: /"exception"/ });
+      assert.throws(() => s.kill(Stop, 5 as unknown as object), { name: 'TypeError', message: /"options"/ });
+    });
+  });
+
+  it('freeCount() is 1 and full() false: a Group always has room', () => {
+    const s = new Group();
+    assert.equal(s.freeCount(), 1);
+    assert.equal(s.full(), false);
+  });
+
   it('tracks members until they die: 1, then 2, then 1, then empty', async () => {
     await run(function* () {
       const s = new Group();
