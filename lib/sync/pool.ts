@@ -3,10 +3,11 @@
 // one per member, given back when the member dies or is discarded.
 import { invalidArgType } from '../loop/errors';
 import { validateInteger } from '../loop/validate';
-import { Greenlet, type GreenletBody, type GreenletResult, type ResultOf } from '../core/greenlet';
+import { GreenletExit } from '../core/errors';
+import { Greenlet, type GreenletBody, type KillException, type GreenletResult, type ResultOf } from '../core/greenlet';
 import type { TimeoutArg } from '../core/linkable';
 import type { Operation, Task } from '../core/operation';
-import { awaitable } from '../core/task';
+import { awaitable, completed } from '../core/task';
 import { validateTimeoutArg } from '../core/timeout';
 import { PoolFull } from './errors';
 import { GroupBase } from './group';
@@ -18,6 +19,8 @@ export class Pool extends GroupBase {
   readonly size: number | null;
   /** @internal One unit per free slot. */
   readonly _slots: Semaphore | DummySemaphore;
+  /** @internal Greenlets waiting for a slot for spawn() calls nobody waited on. */
+  readonly _queuedSpawns = new Set<Greenlet>();
 
   /** A pool of at most `size` greenlets; null or undefined for no bound (then it never blocks). */
   constructor(size?: number | null) {
@@ -79,13 +82,31 @@ export class Pool extends GroupBase {
   }
 
   /**
-   * Spawns `fn(...args)` in the pool, waiting (FIFO) while it is full:
-   * `const g = yield* pool.spawn(fn)`. Like every blocking call, it does
-   * nothing until run (applyAsync() spawns without blocking).
+   * Spawns `fn(...args)` in the pool: at once while a slot is free;
+   * while it is full, `const g = yield* pool.spawn(fn)` waits (FIFO) for
+   * one, as gevent's spawn blocks. A spawn() on a full pool that nobody
+   * yield*s (gevent's statement form) is not lost: it waits for its slot
+   * in a greenlet of its own, and join() and kill() count it.
    */
   spawn<A extends unknown[], R extends GreenletResult>(fn: GreenletBody<A, R>, ...args: A): Task<Greenlet<ResultOf<R>>> {
     if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
-    return spawnTask(this, fn as unknown as GreenletBody<unknown[], GreenletResult>, args) as Task<Greenlet<ResultOf<R>>>;
+    const body = fn as unknown as GreenletBody<unknown[], GreenletResult>;
+    const now = this._trySpawn(body, args);
+    if (now !== null) return completed(now as Greenlet<ResultOf<R>>);
+    const queued: QueuedSpawn = { pool: this, fn: body, args, claimed: false, waiter: null };
+    this.hub.loop.runCallback(spawnUnclaimed, queued);
+    return queuedSpawnTask(queued) as Task<Greenlet<ResultOf<R>>>;
+  }
+
+  /** Empty, with no spawn() queued on its own waiting for a slot. */
+  override ready(): boolean {
+    return this._members.size === 0 && this._queuedSpawns.size === 0;
+  }
+
+  /** @internal kill() also cancels the spawns queued on their own. */
+  override _killMembers(exception: KillException): void {
+    for (const waiter of [...this._queuedSpawns]) waiter.kill(GreenletExit, { block: false });
+    super._killMembers(exception);
   }
 
   /** @internal */
@@ -149,6 +170,42 @@ const spawnTask = awaitable(function* spawn(
   yield* new Acquire(pool._slots as Semaphore, true, null);
   return pool._spawnInto(fn, args);
 });
+
+/** @internal A spawn() on a full pool, until someone waits for its slot. */
+interface QueuedSpawn {
+  pool: Pool;
+  fn: GreenletBody<unknown[], GreenletResult>;
+  args: unknown[];
+  claimed: boolean;
+  /** The greenlet waiting for the slot when no caller did (see spawn()). */
+  waiter: Greenlet<Greenlet> | null;
+}
+
+// The greenlet that yield*s (or awaits) the task waits for the slot itself.
+const queuedSpawnTask = awaitable(function* spawn(queued: QueuedSpawn): Operation<Greenlet> {
+  if (queued.waiter !== null) return yield* queued.waiter.get();
+  queued.claimed = true;
+  return yield* spawnTask(queued.pool, queued.fn, queued.args);
+});
+
+// Nobody started to wait on the task by the hub's next turn: it waits in a
+// greenlet of its own, which join() waits for and kill() kills.
+function spawnUnclaimed(queued: QueuedSpawn): void {
+  if (queued.claimed) return;
+  queued.claimed = true;
+  const { pool, fn, args } = queued;
+  const waiter = new Greenlet(function* waitForSlot(): Operation<Greenlet> {
+    try {
+      return yield* spawnTask(pool, fn, args);
+    } finally {
+      pool._queuedSpawns.delete(waiter);
+      if (pool.ready()) pool._scheduleNotify();
+    }
+  });
+  pool._queuedSpawns.add(waiter);
+  queued.waiter = waiter;
+  waiter.start();
+}
 
 const addTask = awaitable(function* add(
   pool: Pool,

@@ -357,16 +357,73 @@ describe('Pool (gevent test__pool)', () => {
     });
   });
 
-  it('spawn() and add() act only when run; applyAsync() spawns at the call', async () => {
+  it('spawn() with a free slot spawns at the call; add() acts only when run; applyAsync() spawns at the call', async () => {
     await run(function* () {
-      const pool = new Pool(2);
+      const pool = new Pool(3);
       void pool.spawn(() => 1);
-      void pool.add(new Greenlet(() => 1));
-      assert.equal(pool.length, 0);
-      const g = pool.applyAsync(() => sleep(0.001));
       assert.equal(pool.length, 1);
+      void pool.add(new Greenlet(() => 1));
+      assert.equal(pool.length, 1);
+      const g = pool.applyAsync(() => sleep(0.001));
+      assert.equal(pool.length, 2);
       assert.equal(pool.has(g), true);
       yield* pool.join();
+    });
+  });
+
+  it("spawn() on a full pool that nobody yield*s still runs, in FIFO order, and join() waits for it (gevent's statement form)", async () => {
+    await run(function* () {
+      const pool = new Pool(1);
+      const order: string[] = [];
+      let running = 0;
+      let most = 0;
+      function* job(name: string): Operation<void> {
+        most = Math.max(most, ++running);
+        yield* sleep(0.005);
+        order.push(name);
+        running--;
+      }
+      for (const name of ['a', 'b', 'c', 'd']) void pool.spawn(job, name);
+      assert.equal(pool.length, 1);
+      assert.equal(yield* pool.join(), true);
+      assert.deepEqual(order, ['a', 'b', 'c', 'd']);
+      assert.equal(most, 1);
+      assert.equal(pool.length, 0);
+      assert.equal(pool.freeCount(), 1);
+    });
+  });
+
+  it('kill() of a pool also stops the spawns queued on their own: they never run', async () => {
+    await run(function* () {
+      const pool = new Pool(1);
+      const ran: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        void pool.spawn(function* () {
+          ran.push(i);
+          yield* sleep(1);
+        });
+      }
+      yield* sleep(0.001);
+      yield* pool.kill({ timeout: 2 });
+      assert.deepEqual(ran, [0]);
+      assert.equal(pool.length, 0);
+      yield* sleep(0);
+      assert.equal(pool._queuedSpawns.size, 0);
+      assert.equal(pool._slots.counter, 1);
+    });
+  });
+
+  it('a queued spawn() can still be yield*-ed later, and awaited from async code', async () => {
+    const pool = new Pool(1);
+    const first = await pool.spawn(() => sleep(0.01).then(() => 'first'));
+    assert.equal(first, 'first', 'awaiting a spawn() gives the greenlet, which promises resolve to its value');
+    await run(function* () {
+      const held = yield* pool.spawn(() => sleep(0.01));
+      const later = pool.spawn(() => 'later');
+      yield* sleep(0); // the spawn now waits on its own
+      const g = yield* later;
+      assert.equal(yield* g.get(), 'later');
+      assert.equal(held.dead, true);
     });
   });
 
