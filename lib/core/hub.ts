@@ -5,7 +5,7 @@ import * as util from 'node:util';
 
 import { invalidArgType, invalidArgValue } from '../loop/errors';
 import { defaultLoop, type Loop } from '../loop/loop';
-import type { Watcher } from '../loop/watcher';
+import { Watcher } from '../loop/watcher';
 import { BlockingSwitchOutError, ConcurrentObjectUseError, GreenletExit, LoopExit } from './errors';
 import type { Greenlet } from './greenlet';
 import { Monitor, monitorOptionsFromEnv, WATCH_BLOCKED, WATCH_RUNNING, WATCH_SWITCHES, type MonitorOptions } from './monitor';
@@ -194,6 +194,8 @@ export class Hub {
    * stops it. Returns the event bits.
    */
   wait(watcher: Watcher): Operation<number> {
+    if (!(watcher instanceof Watcher)) throw invalidArgType('watcher', 'a Watcher of this hub\'s loop', watcher);
+    if (watcher.loop !== this.loop) throw invalidArgValue('watcher', "belongs to another loop than this hub's", watcher.kind);
     return hubWait(this, watcher);
   }
 

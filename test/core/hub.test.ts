@@ -13,7 +13,7 @@ import {
   spawn,
   Timeout,
 } from '../../lib/core';
-import { defaultLoop, TIMER } from '../../lib/loop';
+import { defaultLoop, Loop, TIMER, type Watcher } from '../../lib/loop';
 import { runScript } from '../helpers';
 import { ExpectedError, withCapturedErrors } from './helpers';
 
@@ -170,6 +170,18 @@ describe('Hub', () => {
         assert.equal(first.successful(), true);
         timer.close();
       });
+    });
+
+    it('rejects what is not a watcher of its loop', () => {
+      const hub = getHub();
+      assert.throws(() => hub.wait(5 as unknown as Watcher), { name: 'TypeError', message: /"watcher"/ });
+      assert.throws(() => hub.wait({ kind: 'timer' } as unknown as Watcher), { name: 'TypeError', message: /"watcher"/ });
+      const other = new Loop();
+      try {
+        assert.throws(() => hub.wait(other.timer(1)), { code: 'ERR_INVALID_ARG_VALUE', message: /"watcher"/ });
+      } finally {
+        other.close();
+      }
     });
 
     it('a Timeout around it stops the watcher', async () => {
