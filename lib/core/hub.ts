@@ -8,6 +8,7 @@ import { defaultLoop, type Loop } from '../loop/loop';
 import { Watcher } from '../loop/watcher';
 import { BlockingSwitchOutError, ConcurrentObjectUseError, GreenletExit, LoopExit } from './errors';
 import type { Greenlet } from './greenlet';
+import { IdentRegistry } from './idents';
 import { Monitor, monitorOptionsFromEnv, WATCH_BLOCKED, WATCH_RUNNING, WATCH_SWITCHES, type MonitorOptions } from './monitor';
 import { SUSPEND, type Operation } from './operation';
 
@@ -74,8 +75,7 @@ export class Hub {
   private _monitor: Monitor | null = null;
   private _expectedErrors: readonly ErrorClass[] = Object.freeze([]);
   private _errorPolicy: ErrorPolicy = 'print';
-  private readonly _freeIdents: number[] = [];
-  private _nextIdent = 1;
+  private readonly _idents = new IdentRegistry();
 
   constructor(loop: Loop = defaultLoop()) {
     this.loop = loop;
@@ -213,12 +213,12 @@ export class Hub {
 
   /** @internal */
   _allocIdent(): number {
-    return this._freeIdents.pop() ?? this._nextIdent++;
+    return this._idents.alloc();
   }
 
   /** @internal */
   _freeIdent(ident: number): void {
-    this._freeIdents.push(ident);
+    this._idents.free(ident);
   }
 
   /** @internal */
