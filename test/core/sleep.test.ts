@@ -362,19 +362,28 @@ describe('sleep, yieldNow, idle and scheduling order (gevent §3.1)', () => {
     });
 
     it('a sleeper whose loop closes stays asleep; the next hub sleeps on a new queue', async () => {
-      const hub = getHub();
-      const g = spawn(function* () {
-        yield* sleep(0.01);
-      });
-      await sleep(0);
-      const entry = entryOf(g);
-      hub.loop.close();
-      assert.equal(entry.queued, false);
-      const next = getHub();
-      assert.notEqual(next, hub);
-      await sleep(0.01);
-      assert.equal(g.dead, false);
-      assert.equal(next.loop._timerQueue.size, 0);
+      // In a process of its own: closing this thread's loop would close it for every test.
+      const result = await runScriptAsync(`
+        import { getHub, run, sleep, spawn } from 'lib/core';
+        const hub = getHub();
+        const g = spawn(function* () {
+          yield* sleep(0.01);
+          console.log('woke on the closed loop');
+        });
+        const poll = setInterval(() => {
+          const entry = g._waitingOn as { queued: boolean } | null;
+          if (entry === null) return;
+          clearInterval(poll);
+          hub.loop.close();
+          console.log('queued after close:', entry.queued);
+          run(function* () {
+            yield* sleep(0.01);
+            return getHub() !== hub && getHub().loop._timerQueue.size === 0;
+          }).then((fresh) => console.log('next hub:', fresh, 'dead:', g.dead));
+        }, 1);
+      `);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout.trim(), 'queued after close: false\nnext hub: true dead: false');
     });
   });
 });
