@@ -25,11 +25,52 @@ const enum SleepState {
 }
 
 /**
- * One sleep: the operation (its own iterator, as `yield*` drives it) and,
- * for seconds > 0, the greenlet's entry in the loop's timer queue, which is
- * also what the greenlet waits on (dump() and LoopExit describe it). One
- * object per sleep, where a generator would add its own and a level of
- * `yield*` to every resume.
+ * sleep(0): its own iterator (no generator, no level of `yield*` per
+ * resume), and two fields where a sleep with a timer needs ten.
+ */
+class Yield implements Task<void>, Iterator<Suspend, void, unknown> {
+  private _started = false;
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Suspend, void> {
+    if (this._started) return DONE;
+    this._started = true;
+    const hub = getHub();
+    const greenlet = hub._currentGreenlet('sleep()');
+    // Back of the ready queue: runs again in this same drain of the queue,
+    // after everything already waiting (gevent's sleep(0)).
+    greenlet._waitingOn = READY;
+    hub.loop._schedule(greenlet);
+    return SUSPENDED;
+  }
+
+  throw(error?: unknown): IteratorResult<Suspend, void> {
+    this._started = true;
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<Suspend, void> {
+    this._started = true;
+    return { done: true, value: value as undefined };
+  }
+
+  then<R1 = void, R2 = never>(
+    onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return run(() => this as Operation<void>).then(onfulfilled, onrejected);
+  }
+}
+
+/**
+ * sleep(seconds > 0): the operation (its own iterator, as `yield*` drives
+ * it) and the greenlet's entry in the loop's timer queue, which is also
+ * what the greenlet waits on (dump() and LoopExit describe it). One object
+ * per sleep, where a generator would add its own and a level of `yield*`
+ * to every resume.
  */
 class Sleep extends QueuedTimer implements Task<void>, Iterator<Suspend, void, unknown> {
   private _state = SleepState.Fresh;
@@ -37,9 +78,10 @@ class Sleep extends QueuedTimer implements Task<void>, Iterator<Suspend, void, u
 
   constructor(
     private readonly _seconds: number,
-    private readonly _refd: boolean,
+    ref: boolean,
   ) {
     super();
+    this._ref = ref;
   }
 
   [Symbol.iterator](): this {
@@ -55,15 +97,8 @@ class Sleep extends QueuedTimer implements Task<void>, Iterator<Suspend, void, u
     this._state = SleepState.Waiting;
     const hub = getHub();
     const greenlet = hub._currentGreenlet('sleep()');
-    if (this._seconds === 0) {
-      // Back of the ready queue: runs again in this same drain of the queue,
-      // after everything already waiting (gevent's sleep(0)).
-      greenlet._waitingOn = READY;
-      hub.loop._schedule(greenlet);
-      return SUSPENDED;
-    }
     this._greenlet = greenlet;
-    hub.loop._timerQueue.add(this, this._seconds, this._refd);
+    hub.loop._timerQueue.add(this, this._seconds, this._ref);
     greenlet._waitingOn = this;
     return SUSPENDED;
   }
@@ -121,7 +156,7 @@ export function sleep(seconds = 0, options?: SleepOptions): Task<void> {
     validateBoolean('options.ref', given);
     ref = given;
   }
-  return new Sleep(seconds, ref);
+  return seconds === 0 ? new Yield() : new Sleep(seconds, ref);
 }
 
 const yieldNowTask = awaitable(function* yieldNow(): Operation<void> {
