@@ -1,8 +1,8 @@
 // The loop's queue of hub-internal timed waits (sleep, Timeout): entries
 // in JS behind ONE native timer armed at the earliest deadline. A native
 // timer per wait costs three calls into the addon (init, start, close:
-// ~290 ns) and a watcher object; an entry here costs a clock read, an
-// object and a list append.
+// ~290 ns) and a watcher object; an entry here costs a refresh and a read
+// of the loop's clock (two small calls), an object and a list append.
 //
 // Entries live in FIFO lists whose order is their (deadline, start order),
 // and a binary heap orders the lists by their first entry. A list holds the
@@ -206,6 +206,9 @@ export class TimerQueue implements WatcherListener {
     // The loop's cached time: the one it ran its timers at.
     const cached = loop._native.now();
     const now = this._ms ? Math.round(cached * 1000) : cached;
+    // Every due entry expires in this one pass, as the events of the native
+    // timers it replaces were all delivered in one batch: the switch
+    // interval bounds drains of the ready queue, not event delivery.
     // Entries started by what expires here wait for the next turn, as a
     // native timer started from a timer callback does.
     const limit = this._nextSeq;
