@@ -220,6 +220,27 @@ describe('sleep, yieldNow, idle and scheduling order (gevent §3.1)', () => {
       });
     });
 
+    it('a sleep(0) loop cannot starve a sleeper, nor a Timeout', async () => {
+      await run(function* () {
+        let woke = false;
+        spawn(function* () {
+          yield* sleep(0.001);
+          woke = true;
+        });
+        const started = process.hrtime.bigint();
+        while (!woke && elapsed(started) < 2) yield* sleep(0);
+        assert.equal(woke, true);
+        const t = new Timeout(0.001).start();
+        let raised: unknown = null;
+        try {
+          while (elapsed(started) < 4) yield* sleep(0);
+        } catch (error) {
+          raised = error;
+        }
+        assert.equal(raised, t);
+      });
+    });
+
     it('a sleep and a Timeout due at once: the one started first goes first', async () => {
       await run(function* () {
         const t = new Timeout(0.01).start();
