@@ -1,53 +1,163 @@
 // sleep, yieldNow and idle: a greenlet giving way.
 import { CheckWatcher, IdleWatcher } from '../loop/phase';
 import { TimerWatcher } from '../loop/timer';
+import { QueuedTimer } from '../loop/timer-queue';
 import { internalWatcher } from '../loop/watcher';
 import { invalidArgType, outOfRange } from '../loop/errors';
 import { validateBoolean, validateInteger, validateObject } from '../loop/validate';
-import { READY } from './greenlet';
+import { READY, type Greenlet } from './greenlet';
 import { getHub } from './hub';
-import { SUSPEND, type Operation, type Task } from './operation';
-import { awaitable } from './task';
+import { SUSPEND, type Operation, type Suspend, type Task } from './operation';
+import { awaitable, run } from './task';
 
 export interface SleepOptions {
   /** false: this sleep does not keep the process (or wait()) alive. */
   ref?: boolean;
 }
 
-const sleepTask = awaitable(function* sleep(seconds: number, ref: boolean): Operation<void> {
-  const hub = getHub();
-  const greenlet = hub._currentGreenlet('sleep()');
-  if (seconds === 0) {
+// What a sleep's iterator answers: shared, since `yield*` only reads them.
+const SUSPENDED: IteratorResult<Suspend, void> = Object.freeze({ done: false, value: SUSPEND });
+const DONE: IteratorResult<Suspend, void> = Object.freeze({ done: true, value: undefined });
+
+const enum SleepState {
+  Fresh,
+  Waiting,
+  Done,
+}
+
+/**
+ * sleep(0): its own iterator (no generator, no level of `yield*` per
+ * resume), and two fields where a sleep with a timer needs ten.
+ */
+class Yield implements Task<void>, Iterator<Suspend, void, unknown> {
+  private _started = false;
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Suspend, void> {
+    if (this._started) return DONE;
+    this._started = true;
+    const hub = getHub();
+    const greenlet = hub._currentGreenlet('sleep()');
     // Back of the ready queue: runs again in this same drain of the queue,
     // after everything already waiting (gevent's sleep(0)).
     greenlet._waitingOn = READY;
     hub.loop._schedule(greenlet);
-    yield SUSPEND;
-    return;
+    return SUSPENDED;
   }
-  const timer = internalWatcher(() => new TimerWatcher(hub.loop, seconds, 0));
-  if (!ref) timer.ref = false;
-  timer._startFor(greenlet);
-  greenlet._waitingOn = timer;
-  try {
-    yield SUSPEND;
-  } finally {
-    timer.close();
+
+  throw(error?: unknown): IteratorResult<Suspend, void> {
+    this._started = true;
+    throw error;
   }
-});
+
+  return(value?: unknown): IteratorResult<Suspend, void> {
+    this._started = true;
+    return { done: true, value: value as undefined };
+  }
+
+  then<R1 = void, R2 = never>(
+    onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return run(() => this as Operation<void>).then(onfulfilled, onrejected);
+  }
+}
+
+/**
+ * sleep(seconds > 0): the operation (its own iterator, as `yield*` drives
+ * it) and the greenlet's entry in the loop's timer queue, which is also
+ * what the greenlet waits on (dump() and LoopExit describe it). One object
+ * per sleep, where a generator would add its own and a level of `yield*`
+ * to every resume.
+ */
+class Sleep extends QueuedTimer implements Task<void>, Iterator<Suspend, void, unknown> {
+  private _state = SleepState.Fresh;
+  private _greenlet: Greenlet | null = null;
+
+  constructor(
+    private readonly _seconds: number,
+    ref: boolean,
+  ) {
+    super();
+    this._ref = ref;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Suspend, void> {
+    if (this._state !== SleepState.Fresh) {
+      // Resumed: the time came (or a wake-up we did not arm: leave no entry).
+      this._finish();
+      return DONE;
+    }
+    this._state = SleepState.Waiting;
+    const hub = getHub();
+    const greenlet = hub._currentGreenlet('sleep()');
+    this._greenlet = greenlet;
+    hub.loop._timerQueue.add(this, this._seconds, this._ref);
+    greenlet._waitingOn = this;
+    return SUSPENDED;
+  }
+
+  // A kill or a Timeout thrown in while it sleeps: the entry goes now.
+  throw(error?: unknown): IteratorResult<Suspend, void> {
+    this._finish();
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<Suspend, void> {
+    this._finish();
+    return { done: true, value: value as undefined };
+  }
+
+  then<R1 = void, R2 = never>(
+    onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return run(() => this as Operation<void>).then(onfulfilled, onrejected);
+  }
+
+  /** @internal The queue's call: wake the sleeper. */
+  _expire(): void {
+    const greenlet = this._greenlet as Greenlet;
+    if (greenlet._waitingOn === this) greenlet._resume(false, undefined);
+  }
+
+  /** @internal */
+  _describeWait(): string {
+    // "a timer watcher": the queue's, and what dump() said before the queue.
+    return `a timer watcher (sleep(${this._seconds}))`;
+  }
+
+  private _finish(): void {
+    this._state = SleepState.Done;
+    this._greenlet = null;
+    this.cancel();
+  }
+}
 
 /**
  * Blocks the current greenlet for `seconds`. sleep(0) lets every other
  * ready greenlet run first but does not wait for timers or I/O (they run
  * when the hub's switch interval is used up); use yieldNow() for that.
  */
-export function sleep(seconds = 0, options: SleepOptions = {}): Task<void> {
+export function sleep(seconds = 0, options?: SleepOptions): Task<void> {
   if (typeof seconds !== 'number') throw invalidArgType('seconds', 'of type number', seconds);
   if (!Number.isFinite(seconds) || seconds < 0) throw outOfRange('seconds', 'a finite number >= 0', seconds);
-  validateObject('options', options);
-  const ref = options.ref ?? true;
-  validateBoolean('options.ref', ref);
-  return sleepTask(seconds, ref);
+  let ref = true;
+  // No default `{}`: one allocation less per sleep.
+  if (options !== undefined) {
+    validateObject('options', options);
+    const given: unknown = options.ref ?? true;
+    validateBoolean('options.ref', given);
+    ref = given;
+  }
+  return seconds === 0 ? new Yield() : new Sleep(seconds, ref);
 }
 
 const noop = (): void => {};

@@ -3,9 +3,8 @@
 // BaseException, so `timeout.owns(error)` tells this timeout's exception
 // from an outer one's; every waiting API swallows only its own.
 import { invalidArgType, outOfRange } from '../loop/errors';
-import { TimerWatcher } from '../loop/timer';
+import { QueuedTimer } from '../loop/timer-queue';
 import { validateBoolean, validateObject } from '../loop/validate';
-import type { Watcher, WatcherListener } from '../loop/watcher';
 import type { Greenlet, GreenletResult, ResultOf } from './greenlet';
 import { getHub } from './hub';
 import type { TimeoutArg } from './linkable';
@@ -55,11 +54,23 @@ function describeSeconds(seconds: number | null, exception: TimeoutException): s
   return text;
 }
 
-export class Timeout extends Error implements Disposable, WatcherListener {
+/** A Timeout's entry in the loop's timer queue (a Timeout is an Error: it cannot be one itself). */
+class TimeoutTimer extends QueuedTimer {
+  constructor(private readonly _timeout: Timeout) {
+    super();
+  }
+
+  _expire(): void {
+    this._timeout._expired();
+  }
+}
+
+export class Timeout extends Error implements Disposable {
   readonly seconds: number | null;
   readonly exception: TimeoutException;
   private readonly _ref: boolean;
-  private _timer: TimerWatcher | null = null;
+  // In the loop's timer queue while pending; kept for the next start().
+  private _timer: TimeoutTimer | null = null;
   private _target: Greenlet | null = null;
   private _raised: unknown = null;
 
@@ -94,7 +105,7 @@ export class Timeout extends Error implements Disposable, WatcherListener {
 
   /** The timer is armed and has not fired. */
   get pending(): boolean {
-    return this._timer !== null && this._timer.active;
+    return this._timer !== null && this._timer.queued;
   }
 
   /**
@@ -111,22 +122,21 @@ export class Timeout extends Error implements Disposable, WatcherListener {
     this._target = hub._currentGreenlet('Timeout.start()');
     this._raised = null;
     if (this.seconds === null) return this;
-    if (this._timer === null || this._timer.closed) {
-      this._timer = new TimerWatcher(hub.loop, this.seconds, 0);
-      if (!this._ref) this._timer.ref = false;
-    }
-    this._timer._startFor(this);
+    // An entry in the loop's timer queue rather than a native timer: no
+    // call into the addon but a clock read per start.
+    this._timer ??= new TimeoutTimer(this);
+    hub.loop._timerQueue.add(this._timer, this.seconds, this._ref);
     return this;
   }
 
   /** Disarms the timer; start() may arm it again. */
   cancel(): void {
-    this._timer?.stop();
+    this._timer?.cancel();
   }
 
   /** Disarms and frees the timer. */
   close(): void {
-    this._timer?.close();
+    this._timer?.cancel();
     this._timer = null;
   }
 
@@ -153,7 +163,7 @@ export class Timeout extends Error implements Disposable, WatcherListener {
   }
 
   /** @internal The timer fired: raise in the target greenlet. */
-  _onWatcher(_watcher: Watcher, _revents: number): void {
+  _expired(): void {
     const target = this._target;
     if (target === null || target.dead) return;
     const exception = this.exception;

@@ -15,6 +15,7 @@ import { CheckWatcher, IdleWatcher, PrepareWatcher } from './phase';
 import { SignalWatcher } from './signal';
 import { StatWatcher } from './stat';
 import { TimerWatcher } from './timer';
+import { TimerQueue } from './timer-queue';
 import { validateFunction, validateObject, validateSeconds } from './validate';
 import type { Watcher } from './watcher';
 
@@ -52,7 +53,10 @@ export class Loop {
   readonly _active: (Watcher | undefined)[] = [];
   /** @internal How many active watchers have a priority other than 0. */
   _prioritized = 0;
-  /** @internal How many active watchers are ref'd (keep the process and the hub alive). */
+  /**
+   * @internal How many active watchers are ref'd (keep the process and the
+   * hub alive); each ref'd entry of the timer queue counts as one.
+   */
   _refActive = 0;
   /**
    * @internal Called when a drain leaves the callback queue empty, and on
@@ -91,6 +95,7 @@ export class Loop {
     }
   });
   private _errorHandler: LoopErrorHandler = rethrowUncaught;
+  private _timers: TimerQueue | null = null;
 
   constructor(options: LoopOptions = {}) {
     validateObject('options', options);
@@ -205,11 +210,20 @@ export class Loop {
     return callback;
   }
 
+  /**
+   * @internal The hub's timed waits (sleep, Timeout), behind one native
+   * timer (see timer-queue.ts); made on first use.
+   */
+  get _timerQueue(): TimerQueue {
+    return (this._timers ??= new TimerQueue(this));
+  }
+
   /** Closes every watcher and the loop's own handles. */
   close(): void {
     if (this._closed) return;
     this._closed = true;
     for (const watcher of this._active) if (watcher !== undefined) watcher._isActive = false;
+    this._timers?._close();
     this._active.length = 0;
     this._refActive = 0;
     this._prioritized = 0;

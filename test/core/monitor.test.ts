@@ -196,7 +196,7 @@ describe('blocking monitor', () => {
     during.name = 'tracked';
     await sleep(0);
     assert.match(during.spawnSite ?? '', /^ {4}at .*monitor\.test\.ts:\d+:\d+/);
-    assert.match(getHub().dump(), /"tracked" running .*waiting on a timer watcher, spawned at .*monitor\.test\.ts/);
+    assert.match(getHub().dump(), /"tracked" running .*waiting on a timer watcher \(sleep\(10\)\), spawned at .*monitor\.test\.ts/);
     getHub().stopMonitor();
     const after = spawn(function* () {
       yield* sleep(10);

@@ -307,4 +307,47 @@ describe('Timeout (gevent test__timeout, test__api_timeout)', () => {
       assert.ok(other instanceof Greenlet);
     });
   });
+
+  it('a pending Timeout is one entry in the loop\'s timer queue: start/cancel churn leaves none', async () => {
+    await run(function* () {
+      const queue = getHub().loop._timerQueue;
+      const before = queue.size;
+      const refs = getHub().loop._refActive;
+      const timeouts = Array.from({ length: 50 }, (_, i) => new Timeout(5 + (i % 5), undefined, { ref: i % 2 === 0 }));
+      for (let round = 0; round < 100; round++) {
+        for (const t of timeouts) t.start();
+        assert.equal(queue.size, before + 50);
+        assert.equal(getHub().loop._refActive, refs + 25);
+        for (const t of timeouts) (round % 2 === 0 ? t.cancel() : t.close());
+      }
+      assert.equal(queue.size, before);
+      assert.equal(getHub().loop._refActive, refs);
+      // withTimeout and run() close theirs.
+      for (let i = 0; i < 100; i++) yield* withTimeout(5, () => 'fast');
+      yield* new Timeout(5).run(() => sleep(0.001));
+      assert.equal(queue.size, before);
+    });
+  });
+
+  it('Timeouts of one deadline fire in the order they were started', async () => {
+    await run(function* () {
+      const order: number[] = [];
+      const gs = Array.from({ length: 200 }, (_, i) =>
+        spawn(function* () {
+          const t = new Timeout(0.01).start();
+          try {
+            yield* sleep(1);
+          } catch (error) {
+            if (error !== t) throw error;
+            order.push(i);
+          }
+        }),
+      );
+      for (const g of gs) yield* g.join();
+      assert.deepEqual(
+        order,
+        gs.map((_, i) => i),
+      );
+    });
+  });
 });
