@@ -125,6 +125,8 @@ function killError(exception: unknown): Error {
 export class Greenlet<T = unknown> extends Linkable implements WatcherListener, LinkTarget {
   /** @internal What the greenlet is blocked on; null while it is not blocked. */
   _waitingOn: unknown = null;
+  /** @internal Its place in the link queue of what it waits on (see LinkTarget). */
+  _linkTicket = -1;
   /** @internal Plain async code awaits it (run()): it gets LoopExit. */
   _awaited = false;
   /** @internal In wait() with no objects (the hub's joiners). */
