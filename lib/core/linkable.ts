@@ -25,6 +25,9 @@ export interface LinkTarget {
 
 type Link = LinkTarget | ((source: never) => unknown);
 
+/** @internal Linkable's bit of _flags: a notification is queued. */
+export const NOTIFY_QUEUED = 1;
+
 // A queue shorter than this is never compacted: moving a few links buys nothing.
 const COMPACT_MIN = 32;
 
@@ -129,7 +132,12 @@ export abstract class Linkable implements Runnable {
   // waiter, nothing to allocate), or all of them in _links.
   private _link: Link | null = null;
   private _links: LinkQueue | null = null;
-  private _notifyQueued = false;
+  /**
+   * @internal Bits: NOTIFY_QUEUED here; subclasses keep their own flags in
+   * the bits above (one field for all, since a greenlet is allocated by
+   * the hundred thousand).
+   */
+  _flags = 0;
   private _hubRef: Hub | null = null;
 
   /** The hub this object belongs to: the one of the thread that made it. */
@@ -224,8 +232,8 @@ export abstract class Linkable implements Runnable {
 
   /** @internal Queues a notification of the links (once until it runs). */
   _scheduleNotify(): void {
-    if (this._notifyQueued || (this._link === null && (this._links === null || this._links.count === 0))) return;
-    this._notifyQueued = true;
+    if ((this._flags & NOTIFY_QUEUED) !== 0 || (this._link === null && (this._links === null || this._links.count === 0))) return;
+    this._flags |= NOTIFY_QUEUED;
     this.hub.loop._schedule(this);
   }
 
@@ -245,7 +253,7 @@ export abstract class Linkable implements Runnable {
 
   /** @internal Notifies the links in order; each is removed before it is called. */
   _notifyLinks(): void {
-    this._notifyQueued = false;
+    this._flags &= ~NOTIFY_QUEUED;
     const single = this._link;
     if (single !== null) {
       if (!this._keepNotifying()) return;

@@ -110,6 +110,39 @@ describe('Greenlet', () => {
       assert.equal(b, 'x');
     });
 
+    it('passes no argument, one (an array or undefined stays one argument), or several, as given', async () => {
+      const seen = (...args: unknown[]): unknown[] => args;
+      const list = [1, 2];
+      assert.deepEqual(await spawn(seen), []);
+      assert.deepEqual(await spawn(seen, list), [list]);
+      assert.equal((await spawn(seen, list))[0], list);
+      assert.deepEqual(await spawn(seen, undefined), [undefined]);
+      assert.deepEqual(await spawn(seen, 1, [2], undefined), [1, [2], undefined]);
+      class Echo extends Greenlet<unknown[]> {
+        protected override _run(...args: unknown[]): unknown[] {
+          return args;
+        }
+      }
+      for (const args of [[], [list], [undefined], [1, 2, 3]]) {
+        const g = new Echo(null, ...args);
+        g.start();
+        assert.deepEqual(await g, args);
+      }
+    });
+
+    it('has no value before it ends, whatever its arguments; killed before it starts, its value is the GreenletExit', async () => {
+      const g = new Greenlet((x: number) => x, 42);
+      assert.equal(g.value, undefined);
+      g.start();
+      assert.equal(g.value, undefined);
+      assert.equal(await g, 42);
+      assert.equal(g.value, 42);
+      const never = new Greenlet((x: number) => x, 5);
+      never.kill(undefined, { block: false });
+      assert.ok((never.value as unknown) instanceof GreenletExit);
+      assert.equal(never.exception, undefined);
+    });
+
     it('runs a subclass _run when constructed without a function', async () => {
       class Worker extends Greenlet<number> {
         protected override *_run(): Operation<number> {
