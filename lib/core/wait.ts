@@ -151,7 +151,10 @@ class Collector<T> implements LinkTarget, WatcherListener {
   close(): void {
     const linked = this._linked;
     const tickets = this._tickets;
-    for (let i = 0; i < linked.length; i++) {
+    // Every object fired, and each dropped our link as it did (only a
+    // foreign one might keep it): nothing to visit again.
+    const allFired = this._rawlinkCallback === null && this.readyCount >= this.size;
+    for (let i = allFired ? linked.length : 0; i < linked.length; i++) {
       const object: unknown = linked[i];
       if (object instanceof Linkable) object._removeLink(this, tickets !== null ? tickets[i] : -1);
       else (object as { unlink?(cb: unknown): unknown }).unlink?.(this._rawlinkCallback);
