@@ -308,6 +308,38 @@ describe('Event (gevent test__event)', () => {
     });
     assert.equal((error as Error).name, 'BlockingSwitchOutError');
   });
+
+  it('a wait driven by hand (not by the hub) parks, then answers false and unlinks; waits after it still work', async () => {
+    await run(function* () {
+      const ev = new Event();
+      for (const timeout of [undefined, 10]) {
+        const it = ev.wait(timeout)[Symbol.iterator]();
+        assert.equal(it.next().done, false);
+        assert.equal(ev.linkcount(), 1);
+        assert.deepEqual(it.next(), { done: true, value: false });
+        assert.equal(ev.linkcount(), 0);
+      }
+      const waiter = spawn(() => ev.wait());
+      yield* sleep(0);
+      ev.set();
+      assert.equal(yield* waiter.get(), true);
+    });
+  });
+
+  it('waits without a timeout share one leaf; a thrown-in kill unlinks only the greenlet it lands in', async () => {
+    await run(function* () {
+      const ev = new Event();
+      const a = spawn(() => ev.wait());
+      const b = spawn(() => ev.wait());
+      yield* sleep(0);
+      assert.equal(ev.linkcount(), 2);
+      yield* a.kill();
+      assert.equal(ev.linkcount(), 1);
+      ev.set();
+      assert.equal(yield* b.get(), true);
+      assert.equal(ev.linkcount(), 0);
+    });
+  });
 });
 
 describe('AsyncResult (gevent test__event)', () => {
