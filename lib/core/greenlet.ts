@@ -131,6 +131,17 @@ class SpawnedLink<T> implements LinkTarget {
   }
 }
 
+// Native generators (what generator function bodies return) are resumed
+// through %GeneratorPrototype%'s own next/throw: looking `next` up on each
+// generator costs a megamorphic load, since every generator function gives
+// its generators a map of their own.
+const GENERATOR_PROTOTYPE = Object.getPrototypeOf(function* () {}).prototype as Generator;
+const generatorNext = GENERATOR_PROTOTYPE.next;
+const generatorThrow = GENERATOR_PROTOTYPE.throw;
+/** `x instanceof NativeGenerator`: a walk up x's prototypes, whatever its map. */
+function NativeGenerator(): void {}
+NativeGenerator.prototype = GENERATOR_PROTOTYPE;
+
 function killError(exception: unknown): Error {
   if (exception instanceof Error) return exception;
   if (typeof exception === 'function' && (exception === Error || exception.prototype instanceof Error)) {
@@ -514,8 +525,8 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
       return;
     }
     hub._switchOut(this, null);
-    if (isIterator(result)) {
-      this._gen = result;
+    if (result instanceof NativeGenerator || isIterator(result)) {
+      this._gen = result as Iterator<unknown, unknown, unknown>;
     } else if (isThenable(result)) {
       this._gen = untilOperation(hub, result)[Symbol.iterator]();
     } else {
@@ -535,7 +546,11 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     let step: IteratorResult<unknown, unknown>;
     try {
       for (;;) {
-        step = isThrow ? (gen.throw as (e: unknown) => IteratorResult<unknown, unknown>)(value) : gen.next(value);
+        if (gen instanceof NativeGenerator) {
+          step = isThrow ? generatorThrow.call(gen, value) : generatorNext.call(gen, value);
+        } else {
+          step = isThrow ? (gen.throw as (e: unknown) => IteratorResult<unknown, unknown>)(value) : gen.next(value);
+        }
         if (step.done === true || step.value === SUSPEND) break;
         // A bare `yield x`: tell the greenlet at that very yield.
         isThrow = true;
