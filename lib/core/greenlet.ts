@@ -9,7 +9,7 @@ import { internalWatcher } from '../loop/watcher';
 import { validateBoolean, validateFunction, validateSeconds, validateString } from '../loop/validate';
 import type { Watcher, WatcherListener } from '../loop/watcher';
 import { GreenletExit, InvalidSwitchError } from './errors';
-import { describeWait, getHub, type Hub, type PromiseWaiter } from './hub';
+import { describeWait, type Hub, type PromiseWaiter } from './hub';
 import { Linkable, waitOn, type LinkTarget, type TimeoutArg } from './linkable';
 import { isIterator, isThenable, SUSPEND, type Operation, type Task } from './operation';
 import { captureSpawnSite, formatSpawnSite, spawnSites, type SpawnSite } from './spawn-site';
@@ -667,4 +667,3 @@ export function hubOf(greenlet: Greenlet): Hub {
   return greenlet.hub;
 }
 
-export { getHub };
