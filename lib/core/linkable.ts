@@ -26,7 +26,7 @@ export interface LinkTarget {
 type Link = LinkTarget | ((source: never) => unknown);
 
 /** @internal Linkable's bit of _flags: a notification is queued. */
-export const NOTIFY_QUEUED = 1;
+const NOTIFY_QUEUED = 1;
 
 // A queue shorter than this is never compacted: moving a few links buys nothing.
 const COMPACT_MIN = 32;
