@@ -39,15 +39,25 @@ function* task(i) {
 
 async function benchSpawnJoin() {
   return run(function* () {
+    const c0 = process.cpuUsage();
     const t0 = now();
     const gs = new Array(N_TASKS);
     for (let i = 0; i < N_TASKS; i++) gs[i] = spawn(task, i);
     yield* joinAll(gs);
     const dt = now() - t0;
+    const cpu = cpuSecs(c0);
     let s = 0;
     for (const g of gs) s += g.value;
     if (s !== (N_TASKS * (N_TASKS - 1)) / 2) throw new Error('bad sum');
-    return { n: N_TASKS, secs: dt, ops_per_s: N_TASKS / dt, unit: 'tasks/s', variant: 'spawn(generator fn) + joinAll' };
+    return {
+      n: N_TASKS,
+      secs: dt,
+      ops_per_s: N_TASKS / dt,
+      unit: 'tasks/s',
+      cpu_secs: cpu,
+      cpu_ops_per_s: N_TASKS / cpu,
+      variant: 'spawn(generator fn) + joinAll',
+    };
   });
 }
 

@@ -9,7 +9,7 @@ import { internalWatcher } from '../loop/watcher';
 import { validateBoolean, validateFunction, validateSeconds, validateString } from '../loop/validate';
 import type { Watcher, WatcherListener } from '../loop/watcher';
 import { GreenletExit, InvalidSwitchError } from './errors';
-import { describeWait, getHub, type Hub, type PromiseWaiter } from './hub';
+import { describeWait, type Hub, type PromiseWaiter } from './hub';
 import { Linkable, waitOn, type LinkTarget, type TimeoutArg } from './linkable';
 import { isIterator, isThenable, SUSPEND, type Operation, type Task } from './operation';
 import { captureSpawnSite, formatSpawnSite, spawnSites, type SpawnSite } from './spawn-site';
@@ -27,6 +27,23 @@ const enum State {
 }
 
 const STATE_NAMES = ['not started', 'scheduled', 'running', 'dead', 'dead'];
+
+// A greenlet's bits of Linkable's _flags (bit 0 is Linkable's).
+const enum Flag {
+  // Plain async code awaits it (run()): it gets LoopExit.
+  Awaited = 2,
+  // In wait() with no objects (the hub's joiners).
+  Joining = 4,
+  // Not started, with one argument, held in _result as it is (no array).
+  OneArg = 8,
+}
+
+/** What few greenlets need, kept out of the greenlet itself. */
+class GreenletExtra {
+  name: string | null = null;
+  ident = 0;
+  spawnSite: SpawnSite | string | null = null;
+}
 
 /** @internal A greenlet parked in the ready queue (sleep(0)) waits on this. */
 export const READY = {
@@ -114,6 +131,17 @@ class SpawnedLink<T> implements LinkTarget {
   }
 }
 
+// Native generators (what generator function bodies return) are resumed
+// through %GeneratorPrototype%'s own next/throw: looking `next` up on each
+// generator costs a megamorphic load, since every generator function gives
+// its generators a map of their own.
+const GENERATOR_PROTOTYPE = Object.getPrototypeOf(function* () {}).prototype as Generator;
+const generatorNext = GENERATOR_PROTOTYPE.next;
+const generatorThrow = GENERATOR_PROTOTYPE.throw;
+/** `x instanceof NativeGenerator`: a walk up x's prototypes, whatever its map. */
+function NativeGenerator(): void {}
+NativeGenerator.prototype = GENERATOR_PROTOTYPE;
+
 function killError(exception: unknown): Error {
   if (exception instanceof Error) return exception;
   if (typeof exception === 'function' && (exception === Error || exception.prototype instanceof Error)) {
@@ -123,32 +151,56 @@ function killError(exception: unknown): Error {
 }
 
 export class Greenlet<T = unknown> extends Linkable implements WatcherListener, LinkTarget {
+  // Fields are few on purpose: a fan-out or a spawn loop makes 100,000 of
+  // them at once, and every byte of each is copied by the young-generation
+  // collector (twice: to the survivor space, then to the old one).
   /** @internal What the greenlet is blocked on; null while it is not blocked. */
   _waitingOn: unknown = null;
-  /** @internal Plain async code awaits it (run()): it gets LoopExit. */
-  _awaited = false;
-  /** @internal In wait() with no objects (the hub's joiners). */
-  _joining = false;
+  /** @internal Its place in the link queue of what it waits on (see LinkTarget). */
+  _linkTicket = -1;
   /** @internal Neighbours in the hub's list of live greenlets. */
   _livePrev: Greenlet | null = null;
   /** @internal */
   _liveNext: Greenlet | null = null;
   private _state = State.Init;
   private _body: ((...args: unknown[]) => unknown) | null;
-  private _args: unknown[] | null;
   private _gen: Iterator<unknown, unknown, unknown> | null = null;
-  // The return value, or the error once Failed.
+  // Until it starts: its arguments (none: undefined; one, as it is, with
+  // Flag.OneArg; several: an array). Once dead: the return value, or the
+  // error once Failed.
   private _result: unknown = undefined;
-  private _ident = 0;
-  private _name: string | null = null;
-  private _spawnSite: SpawnSite | string | null = spawnSites.enabled ? captureSpawnSite() : null;
+  private _extra: GreenletExtra | null = null;
 
   constructor(fn?: ((...args: never[]) => Operation<T> | PromiseLike<T> | T) | null, ...args: unknown[]);
   constructor(fn?: ((...args: never[]) => unknown) | null, ...args: unknown[]) {
     super();
     if (fn !== undefined && fn !== null) validateFunction('fn', fn);
     this._body = (fn ?? null) as ((...args: unknown[]) => unknown) | null;
-    this._args = args;
+    if (args.length === 1) {
+      this._result = args[0];
+      this._flags |= Flag.OneArg;
+    } else if (args.length > 1) {
+      this._result = args;
+    }
+    if (spawnSites.enabled) (this._extra = new GreenletExtra()).spawnSite = captureSpawnSite();
+  }
+
+  /** @internal Plain async code awaits it (run()): it gets LoopExit. */
+  get _awaited(): boolean {
+    return (this._flags & Flag.Awaited) !== 0;
+  }
+
+  set _awaited(on: boolean) {
+    this._flags = on ? this._flags | Flag.Awaited : this._flags & ~Flag.Awaited;
+  }
+
+  /** @internal In wait() with no objects (the hub's joiners). */
+  get _joining(): boolean {
+    return (this._flags & Flag.Joining) !== 0;
+  }
+
+  set _joining(on: boolean) {
+    this._flags = on ? this._flags | Flag.Joining : this._flags & ~Flag.Joining;
   }
 
   /** Creates a greenlet and schedules its start (FIFO with everything else the hub runs). */
@@ -179,23 +231,25 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
   }
 
   get name(): string {
-    return (this._name ??= `Greenlet-${this.minimalIdent}`);
+    const extra = (this._extra ??= new GreenletExtra());
+    return (extra.name ??= `Greenlet-${this.minimalIdent}`);
   }
 
   set name(value: string) {
     validateString('name', value);
-    this._name = value;
+    (this._extra ??= new GreenletExtra()).name = value;
   }
 
   /** A small number naming the greenlet, unique among live ones of this hub. */
   get minimalIdent(): number {
-    if (this._ident === 0) this._ident = this.hub._allocIdent();
-    return this._ident;
+    const extra = (this._extra ??= new GreenletExtra());
+    if (extra.ident === 0) extra.ident = this.hub._allocIdent();
+    return extra.ident;
   }
 
   /** @internal The ident if one was given out, else 0 (never allocates). */
   _peekIdent(): number {
-    return this._ident;
+    return this._extra !== null ? this._extra.ident : 0;
   }
 
   /**
@@ -203,8 +257,10 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
    * only while the monitor runs or GREENHUB_SPAWN_SITES=1; null otherwise.
    */
   get spawnSite(): string | null {
-    if (this._spawnSite !== null && typeof this._spawnSite === 'object') this._spawnSite = formatSpawnSite(this._spawnSite);
-    return this._spawnSite;
+    const extra = this._extra;
+    if (extra === null) return null;
+    if (extra.spawnSite !== null && typeof extra.spawnSite === 'object') extra.spawnSite = formatSpawnSite(extra.spawnSite);
+    return extra.spawnSite;
   }
 
   /** Scheduled or running (gevent's bool(greenlet)). */
@@ -228,7 +284,7 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
 
   /** The return value; the GreenletExit when killed with the default; undefined otherwise. */
   get value(): T | undefined {
-    return this._state === State.Failed ? undefined : (this._result as T | undefined);
+    return this._state === State.Dead ? (this._result as T | undefined) : undefined;
   }
 
   /** The error the greenlet died of, or undefined. */
@@ -452,20 +508,25 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     if (this._state === State.Init) hub._addLive(this);
     this._state = State.Running;
     const body = this._body;
-    const args = this._args ?? [];
-    this._args = null;
+    const args = this._result;
+    const oneArg = (this._flags & Flag.OneArg) !== 0;
+    this._result = undefined;
+    this._flags &= ~Flag.OneArg;
     let result: unknown;
     hub._switchIn(this);
     try {
-      result = body !== null ? body.apply(this, args) : this._run(...args);
+      if (body === null) result = this._run(...argList(oneArg, args));
+      else if (oneArg) result = body.call(this, args);
+      else if (args === undefined) result = body.call(this);
+      else result = body.apply(this, args as unknown[]);
     } catch (error) {
       hub._switchOut(this, null);
       this._finish(true, error);
       return;
     }
     hub._switchOut(this, null);
-    if (isIterator(result)) {
-      this._gen = result;
+    if (result instanceof NativeGenerator || isIterator(result)) {
+      this._gen = result as Iterator<unknown, unknown, unknown>;
     } else if (isThenable(result)) {
       this._gen = untilOperation(hub, result)[Symbol.iterator]();
     } else {
@@ -485,7 +546,11 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     let step: IteratorResult<unknown, unknown>;
     try {
       for (;;) {
-        step = isThrow ? (gen.throw as (e: unknown) => IteratorResult<unknown, unknown>)(value) : gen.next(value);
+        if (gen instanceof NativeGenerator) {
+          step = isThrow ? generatorThrow.call(gen, value) : generatorNext.call(gen, value);
+        } else {
+          step = isThrow ? (gen.throw as (e: unknown) => IteratorResult<unknown, unknown>)(value) : gen.next(value);
+        }
         if (step.done === true || step.value === SUSPEND) break;
         // A bare `yield x`: tell the greenlet at that very yield.
         isThrow = true;
@@ -514,12 +579,13 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
   private _finish(failed: boolean, result: unknown): void {
     const hub = this.hub;
     this._gen = null;
-    this._args = null;
     this._waitingOn = null;
+    this._flags &= ~Flag.OneArg;
     if (this._livePrev !== null || hub._liveHead === this) hub._removeLive(this);
-    if (this._awaited) hub._awaited.delete(this);
-    if (this._joining) hub._joiners.delete(this);
-    if (this._ident !== 0) hub._freeIdent(this._ident);
+    if ((this._flags & Flag.Awaited) !== 0) hub._awaited.delete(this);
+    if ((this._flags & Flag.Joining) !== 0) hub._joiners.delete(this);
+    const ident = this._peekIdent();
+    if (ident !== 0) hub._freeIdent(ident);
     if (failed && result instanceof GreenletExit) failed = false;
     this._state = failed ? State.Failed : State.Dead;
     this._result = result;
@@ -528,6 +594,11 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
     // Plain async code awaiting it gets the error through the promise.
     if (failed && !awaited) hub.handleError(this, result);
   }
+}
+
+/** A not-started greenlet's arguments (as _result holds them) as a list. */
+function argList(oneArg: boolean, args: unknown): unknown[] {
+  return oneArg ? [args] : args === undefined ? [] : (args as unknown[]);
 }
 
 function validateLink<T>(callback: LinkCallback<T>): LinkCallback<T> {
@@ -596,4 +667,3 @@ export function hubOf(greenlet: Greenlet): Hub {
   return greenlet.hub;
 }
 
-export { getHub };

@@ -43,43 +43,72 @@ function validateObjects<T>(name: string, objects: unknown): T[] {
   return list;
 }
 
+/** validateObjects for greenlets only: one pass over them when all are greenlets. */
+function validateGreenlets<T>(name: string, objects: unknown): Greenlet<T>[] {
+  if (Array.isArray(objects)) {
+    let i = 0;
+    while (i < objects.length && objects[i] instanceof Greenlet) i++;
+    if (i === objects.length) return objects.slice() as Greenlet<T>[];
+  }
+  // Not all greenlets (or not an array): the general checks, in their order, name the culprit.
+  const list = validateObjects<Greenlet<T>>(name, objects);
+  for (let i = 0; i < list.length; i++) {
+    if (!(list[i] instanceof Greenlet)) throw invalidArgType(`${name}[${i}]`, 'a Greenlet', list[i]);
+  }
+  return list;
+}
+
 /**
  * Collects objects in the order they become ready, for one greenlet to
  * consume. It is the link on every object, and the timer's listener.
  */
 class Collector<T> implements LinkTarget, WatcherListener {
-  readonly ready: T[] = [];
+  /** The ready objects, in order, in ready[0 .. readyCount). */
+  readonly ready: T[];
+  readyCount = 0;
   waiter: Greenlet | null = null;
   timedOut = false;
   /** Wake the waiter once this many are ready (or a failure, with raiseError). */
   wakeAt = 1;
   raiseError = false;
-  private readonly _linked: T[] = [];
+  /** How many distinct objects it waits on. */
+  readonly size: number;
+  // The objects it linked to: the caller's list, kept (repeats included) rather than copied.
+  private readonly _linked: T[];
+  // The tickets of our links in queues (see Linkable._addLink), by index in
+  // _linked; made for the first link that has one.
+  private _tickets: number[] | null = null;
   private _timer: TimerWatcher | null = null;
-  private readonly _rawlinkCallback = (source: T): void => this._fireLink(source as unknown as Linkable);
+  private _rawlinkCallback: ((source: T) => void) | null = null;
 
+  /** Links to every object of `objects`, which it keeps: the caller hands the list over. */
   constructor(
     private readonly _hub: Hub,
     objects: T[],
   ) {
+    this._linked = objects;
+    let size = 0;
     let foreign: Set<T> | null = null;
-    for (const object of objects) {
+    for (let i = 0; i < objects.length; i++) {
+      const object = objects[i];
       if ((object as unknown) instanceof Linkable) {
         const linkable = object as unknown as Linkable;
-        if (linkable._hasLink(this)) continue;
-        linkable._addLink(this);
+        // A repeat: nothing links to it between our two visits, so our link is its last.
+        if (linkable._isLastLink(this)) continue;
+        const ticket = linkable._addLink(this);
+        if (ticket >= 0) (this._tickets ??= new Array<number>(objects.length).fill(-1))[i] = ticket;
       } else {
         foreign ??= new Set();
         if (foreign.has(object)) continue;
         foreign.add(object);
+        this._rawlinkCallback ??= (source: T): void => this._fireLink(source as unknown as Linkable);
         (object as { rawlink(cb: unknown): unknown }).rawlink(this._rawlinkCallback);
       }
-      this._linked.push(object);
+      size++;
     }
-  }
-
-  get size(): number {
-    return this._linked.length;
+    this.size = size;
+    // Room for all at once: no copying as it fills.
+    this.ready = new Array<T>(size);
   }
 
   startTimer(seconds: number): void {
@@ -89,9 +118,9 @@ class Collector<T> implements LinkTarget, WatcherListener {
   }
 
   _fireLink(source: Linkable): void {
-    this.ready.push(source as unknown as T);
+    this.ready[this.readyCount++] = source as unknown as T;
     if (
-      this.ready.length >= this.wakeAt ||
+      this.readyCount >= this.wakeAt ||
       (this.raiseError && source instanceof Greenlet && !source.successful())
     ) {
       this._wakeWaiter();
@@ -104,7 +133,7 @@ class Collector<T> implements LinkTarget, WatcherListener {
   }
 
   _describeWait(): string {
-    return `${this._linked.length - this.ready.length} of ${this._linked.length} objects (wait/joinAll/iwait)`;
+    return `${this.size - this.readyCount} of ${this.size} objects (wait/joinAll/iwait)`;
   }
 
   /** Parks the current greenlet until something is ready or the time is up. */
@@ -120,11 +149,18 @@ class Collector<T> implements LinkTarget, WatcherListener {
   }
 
   close(): void {
-    for (const object of this._linked) {
-      if ((object as unknown) instanceof Linkable) (object as unknown as Linkable)._removeLink(this);
+    const linked = this._linked;
+    const tickets = this._tickets;
+    // Every object fired, and each dropped our link as it did (only a
+    // foreign one might keep it): nothing to visit again.
+    const allFired = this._rawlinkCallback === null && this.readyCount >= this.size;
+    for (let i = allFired ? linked.length : 0; i < linked.length; i++) {
+      const object: unknown = linked[i];
+      if (object instanceof Linkable) object._removeLink(this, tickets !== null ? tickets[i] : -1);
       else (object as { unlink?(cb: unknown): unknown }).unlink?.(this._rawlinkCallback);
     }
-    this._linked.length = 0;
+    linked.length = 0;
+    this._tickets = null;
     this._timer?.close();
     this._timer = null;
   }
@@ -147,18 +183,21 @@ const waitObjectsTask = awaitable(function* waitObjects<T>(
   collector.wakeAt = limit;
   collector.raiseError = raiseError;
   try {
-    if (timeout !== null && collector.ready.length < limit) collector.startTimer(timeout);
+    if (timeout !== null && collector.readyCount < limit) collector.startTimer(timeout);
     let checked = 0;
-    while (collector.ready.length < limit && !collector.timedOut) {
+    while (collector.readyCount < limit && !collector.timedOut) {
       yield* collector.next();
       if (raiseError) {
-        for (; checked < collector.ready.length; checked++) {
+        for (; checked < collector.readyCount; checked++) {
           const done = collector.ready[checked];
           if (done instanceof Greenlet && !done.successful()) throw done.exception;
         }
       }
     }
-    return collector.ready.slice(0, limit);
+    const ready = collector.ready;
+    // Exactly full (all of them, none more): the array itself is the result.
+    if (collector.readyCount === limit && ready.length === limit) return ready;
+    return ready.slice(0, Math.min(limit, collector.readyCount));
   } finally {
     collector.close();
   }
@@ -218,10 +257,7 @@ export function joinAll<T>(greenlets: Iterable<Greenlet<T>>, options: JoinAllOpt
   validateWaitOptions(options);
   const raiseError = options.raiseError ?? false;
   validateBoolean('options.raiseError', raiseError);
-  const list = validateObjects<Greenlet<T>>('greenlets', greenlets);
-  list.forEach((g, i) => {
-    if (!(g instanceof Greenlet)) throw invalidArgType(`greenlets[${i}]`, 'a Greenlet', g);
-  });
+  const list = validateGreenlets<T>('greenlets', greenlets);
   return waitObjectsTask(list, options.timeout ?? null, options.count ?? null, raiseError);
 }
 
@@ -237,8 +273,10 @@ export interface KillAllOptions {
 const killAllWaitTask = awaitable(function* killAllWait(greenlets: Greenlet[], timeout: number | null): Operation<void> {
   const alive = greenlets.filter((g) => !g.dead);
   if (alive.length === 0) return;
+  const distinct = new Set(alive).size;
+  // waitObjects keeps `alive` (and empties it when done).
   const done = yield* waitObjectsTask(alive, timeout, null, false);
-  if (done.length < new Set(alive).size) throw new Timeout(timeout);
+  if (done.length < distinct) throw new Timeout(timeout);
 });
 
 /**
@@ -298,8 +336,8 @@ export class IWait<T extends Waitable> implements AsyncIterable<T>, Disposable {
         collector.startTimer(this._timeout);
       }
       collector.wakeAt = this._taken + 1;
-      while (collector.ready.length <= this._taken && !collector.timedOut) yield* collector.next();
-      if (collector.ready.length > this._taken) return { done: false, value: collector.ready[this._taken++] };
+      while (collector.readyCount <= this._taken && !collector.timedOut) yield* collector.next();
+      if (collector.readyCount > this._taken) return { done: false, value: collector.ready[this._taken++] };
     }
     this.close();
     return { done: true, value: undefined };

@@ -10,6 +10,8 @@ import { armTimer, disarm, DONE_TRUE, Leaf, ownsTimeout, PARKED, RESULT_FALSE, R
 
 export class Event extends Notifier {
   private _flag = false;
+  // The leaf every wait() without a timeout shares (made on the first).
+  private _waitLeaf: EventWaitAny | null = null;
 
   /** Whether the flag is set. */
   isSet(): boolean {
@@ -45,6 +47,7 @@ export class Event extends Notifier {
   wait(timeout?: TimeoutArg): Task<boolean> {
     if (timeout !== undefined) validateTimeoutArg('timeout', timeout);
     if (this._flag && !this._notifying) return DONE_TRUE;
+    if (timeout === undefined || timeout === null) return (this._waitLeaf ??= new EventWaitAny(this));
     return new EventWait(this, timeout);
   }
 
@@ -67,8 +70,50 @@ export class Event extends Notifier {
 }
 
 /**
- * Event.wait() when it has to park: a hand-written leaf (see Leaf), since
- * fan-out parks thousands of greenlets on one event at a time.
+ * Event.wait() with no timeout, when it has to park: one leaf per event,
+ * shared by all its waiters, since a fan-out parks thousands of greenlets
+ * on one event at once. It keeps no state: the greenlet is the running one,
+ * and the hub resumes a waiter with the event itself as the value.
+ */
+class EventWaitAny extends Leaf<boolean> {
+  constructor(private readonly _event: Event) {
+    super();
+  }
+
+  next(value?: unknown): IteratorResult<Suspend, boolean> {
+    const event = this._event;
+    // Notified: the pass unlinked us before waking us.
+    if (value === event) return RESULT_TRUE;
+    const greenlet = event.hub._currentGreenlet('Event.wait()');
+    if (event._removeLink(greenlet)) {
+      // Still linked: driven again by hand (not by the hub), as EventWait
+      // answers that: not notified.
+      return RESULT_FALSE;
+    }
+    event._addLink(greenlet);
+    greenlet._waitingOn = event;
+    return PARKED;
+  }
+
+  throw(error: unknown): IteratorResult<Suspend, boolean> {
+    this._unlinkRunning();
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<Suspend, boolean> {
+    this._unlinkRunning();
+    return { done: true, value: value as boolean };
+  }
+
+  private _unlinkRunning(): void {
+    const greenlet = this._event.hub._running;
+    if (greenlet !== null) this._event._removeLink(greenlet);
+  }
+}
+
+/**
+ * Event.wait(timeout) when it has to park: a hand-written leaf (see Leaf),
+ * holding the greenlet and its timer.
  */
 class EventWait extends Leaf<boolean> {
   private _greenlet: Greenlet | null = null;

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 
 import {
   getCurrent,
@@ -15,6 +16,7 @@ import {
   Timeout,
   type Operation,
 } from '../../lib/core';
+import { ROOT } from '../helpers';
 import { elapsed, ExpectedError, withCapturedErrors } from './helpers';
 
 describe('Greenlet', () => {
@@ -108,6 +110,39 @@ describe('Greenlet', () => {
       assert.equal(self, g);
       assert.equal(a, 1);
       assert.equal(b, 'x');
+    });
+
+    it('passes no argument, one (an array or undefined stays one argument), or several, as given', async () => {
+      const seen = (...args: unknown[]): unknown[] => args;
+      const list = [1, 2];
+      assert.deepEqual(await spawn(seen), []);
+      assert.deepEqual(await spawn(seen, list), [list]);
+      assert.equal((await spawn(seen, list))[0], list);
+      assert.deepEqual(await spawn(seen, undefined), [undefined]);
+      assert.deepEqual(await spawn(seen, 1, [2], undefined), [1, [2], undefined]);
+      class Echo extends Greenlet<unknown[]> {
+        protected override _run(...args: unknown[]): unknown[] {
+          return args;
+        }
+      }
+      for (const args of [[], [list], [undefined], [1, 2, 3]]) {
+        const g = new Echo(null, ...args);
+        g.start();
+        assert.deepEqual(await g, args);
+      }
+    });
+
+    it('has no value before it ends, whatever its arguments; killed before it starts, its value is the GreenletExit', async () => {
+      const g = new Greenlet((x: number) => x, 42);
+      assert.equal(g.value, undefined);
+      g.start();
+      assert.equal(g.value, undefined);
+      assert.equal(await g, 42);
+      assert.equal(g.value, 42);
+      const never = new Greenlet((x: number) => x, 5);
+      never.kill(undefined, { block: false });
+      assert.ok((never.value as unknown) instanceof GreenletExit);
+      assert.equal(never.exception, undefined);
     });
 
     it('runs a subclass _run when constructed without a function', async () => {
@@ -716,5 +751,30 @@ describe('Greenlet', () => {
       const g = new Greenlet(() => undefined);
       assert.throws(() => g.switch(1), { code: 'ERR_INVALID_STATE' });
     });
+  });
+});
+
+describe('the built modules (dist/)', () => {
+  it('export through plain properties: a re-export would put the module object in dictionary mode, and every `Greenlet` read elsewhere through a lookup', function () {
+    // Only the index modules gather re-exports; anything importing from
+    // greenlet.js, linkable.js or loop.js reads their exports on hot paths.
+    const script = `
+      const fs = require('fs');
+      const path = require('path');
+      const fast = new Function('o', 'return %HasFastProperties(o)');
+      const slow = [];
+      for (const dir of ['core', 'sync', 'loop']) {
+        for (const file of fs.readdirSync(path.join('dist', dir))) {
+          if (!file.endsWith('.js') || file === 'index.js') continue;
+          if (!fast(require(path.resolve('dist', dir, file)))) slow.push(dir + '/' + file);
+        }
+      }
+      console.log(JSON.stringify(slow));
+    `;
+    const result = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    // Not built (mocha run on its own): nothing to check.
+    if (result.status !== 0 && /Cannot find module|ENOENT/.test(result.stderr)) this.skip();
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), []);
   });
 });

@@ -208,6 +208,69 @@ describe('Event (gevent test__event)', () => {
     });
   });
 
+  it('waiters killed just before set() are unlinked from the middle; the others wake in order, none left linked', async () => {
+    await run(function* () {
+      const ev = new Event();
+      const order: number[] = [];
+      const gs = Array.from({ length: 1000 }, (_, i) =>
+        spawn(function* () {
+          yield* ev.wait();
+          order.push(i);
+        }),
+      );
+      yield* sleep(0);
+      // The kills land (on the next turn) before the notification set() queues.
+      for (const victim of [1, 500, 998]) gs[victim].kill(undefined, { block: false });
+      ev.set();
+      yield* wait(gs);
+      assert.deepEqual(
+        order,
+        Array.from({ length: 1000 }, (_, i) => i).filter((i) => i !== 1 && i !== 500 && i !== 998),
+      );
+      assert.ok(gs[500].dead && gs[500].successful());
+      assert.equal(ev.linkcount(), 0);
+    });
+  });
+
+  it('a waiter killed by one woken earlier in the same pass is still woken by it (as in gevent)', async () => {
+    await run(function* () {
+      const ev = new Event();
+      const order: number[] = [];
+      const gs: Greenlet[] = [];
+      for (let i = 0; i < 1000; i++) {
+        gs.push(
+          spawn(function* () {
+            yield* ev.wait();
+            order.push(i);
+            // The kill is thrown on the next turn: the pass reaches 500 first.
+            if (i === 0) gs[500].kill(undefined, { block: false });
+          }),
+        );
+      }
+      yield* sleep(0);
+      ev.set();
+      yield* wait(gs);
+      assert.deepEqual(
+        order,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+      assert.equal(ev.linkcount(), 0);
+    });
+  });
+
+  it('1,000 waiters whose timeouts expire in any order leave no link; the next set() wakes the next waiter', async () => {
+    await run(function* () {
+      const ev = new Event();
+      const timedOut = Array.from({ length: 1000 }, (_, i) => spawn(() => ev.wait(0.001 + ((i * 7919) % 1000) / 100_000)));
+      const stays = spawn(() => ev.wait());
+      for (const g of timedOut) assert.equal(yield* g.get(), false);
+      assert.equal(ev.linkcount(), 1);
+      ev.set();
+      assert.equal(yield* stays.get(), true);
+      assert.equal(ev.linkcount(), 0);
+    });
+  });
+
   it('rawlink fires when set, in the hub, and again for a link added to a set event', async () => {
     await run(function* () {
       const ev = new Event();
@@ -244,6 +307,38 @@ describe('Event (gevent test__event)', () => {
       });
     });
     assert.equal((error as Error).name, 'BlockingSwitchOutError');
+  });
+
+  it('a wait driven by hand (not by the hub) parks, then answers false and unlinks; waits after it still work', async () => {
+    await run(function* () {
+      const ev = new Event();
+      for (const timeout of [undefined, 10]) {
+        const it = ev.wait(timeout)[Symbol.iterator]();
+        assert.equal(it.next().done, false);
+        assert.equal(ev.linkcount(), 1);
+        assert.deepEqual(it.next(), { done: true, value: false });
+        assert.equal(ev.linkcount(), 0);
+      }
+      const waiter = spawn(() => ev.wait());
+      yield* sleep(0);
+      ev.set();
+      assert.equal(yield* waiter.get(), true);
+    });
+  });
+
+  it('waits without a timeout share one leaf; a thrown-in kill unlinks only the greenlet it lands in', async () => {
+    await run(function* () {
+      const ev = new Event();
+      const a = spawn(() => ev.wait());
+      const b = spawn(() => ev.wait());
+      yield* sleep(0);
+      assert.equal(ev.linkcount(), 2);
+      yield* a.kill();
+      assert.equal(ev.linkcount(), 1);
+      ev.set();
+      assert.equal(yield* b.get(), true);
+      assert.equal(ev.linkcount(), 0);
+    });
   });
 });
 
