@@ -6,7 +6,7 @@ import * as util from 'node:util';
 import { invalidArgType, invalidArgValue } from '../loop/errors';
 import { TimerWatcher } from '../loop/timer';
 import { internalWatcher } from '../loop/watcher';
-import { validateBoolean, validateFunction, validateSeconds, validateString } from '../loop/validate';
+import { validateBoolean, validateFunction, validateObject, validateSeconds, validateString } from '../loop/validate';
 import type { Watcher, WatcherListener } from '../loop/watcher';
 import { GreenletExit, InvalidSwitchError } from './errors';
 import { describeWait, type Hub, type PromiseWaiter } from './hub';
@@ -329,6 +329,7 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
    * when `timeout` passes, raises Timeout.
    */
   get(options: GetOptions = {}): Task<T> {
+    validateObject('options', options as unknown);
     const { block = true, timeout } = options;
     validateBoolean('options.block', block);
     validateTimeoutArg('options.timeout', timeout);
@@ -344,6 +345,7 @@ export class Greenlet<T = unknown> extends Linkable implements WatcherListener, 
    */
   kill(exception: KillException = GreenletExit, options: KillOptions = {}): Task<void> {
     const error = killError(exception);
+    validateObject('options', options as unknown);
     const { block = true, timeout } = options;
     validateBoolean('options.block', block);
     validateTimeoutArg('options.timeout', timeout);

@@ -232,6 +232,14 @@ describe('Greenlet', () => {
       assert.throws(() => spawnLater('1' as unknown as number, () => undefined), TypeError);
     });
 
+    it('kill and get take an options object, not a positional value', () => {
+      const g = new Greenlet(() => undefined);
+      assert.throws(() => g.kill(GreenletExit, 5 as unknown as object), { name: 'TypeError', message: /"options"/ });
+      assert.throws(() => g.get('x' as unknown as object), { name: 'TypeError', message: /"options"/ });
+      assert.throws(() => g.get([] as unknown as object), { name: 'TypeError', message: /"options"/ });
+      assert.equal(g.dead, false, 'a rejected kill() does not kill');
+    });
+
     it('kill needs an Error class or instance', () => {
       const g = new Greenlet(() => undefined);
       for (const bad of [42, 'boom', {}, null, () => undefined]) {
