@@ -71,6 +71,7 @@ export class Timeout extends Error implements Disposable {
   private readonly _ref: boolean;
   // In the loop's timer queue while pending; kept for the next start().
   private _timer: TimeoutTimer | null = null;
+  private _closed = false;
   private _target: Greenlet | null = null;
   private _raised: unknown = null;
 
@@ -118,6 +119,10 @@ export class Timeout extends Error implements Disposable {
         code: 'ERR_INVALID_STATE',
       });
     }
+    if (this._closed) {
+      // gevent: a closed timeout cannot be started again.
+      throw Object.assign(new Error('Timeout is closed; make a new one'), { code: 'ERR_INVALID_STATE' });
+    }
     const hub = getHub();
     this._target = hub._currentGreenlet('Timeout.start()');
     this._raised = null;
@@ -134,10 +139,11 @@ export class Timeout extends Error implements Disposable {
     this._timer?.cancel();
   }
 
-  /** Disarms and frees the timer. */
+  /** Disarms and frees the timer; it cannot start again (gevent). */
   close(): void {
     this._timer?.cancel();
     this._timer = null;
+    this._closed = true;
   }
 
   [Symbol.dispose](): void {

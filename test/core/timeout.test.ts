@@ -318,8 +318,13 @@ describe('Timeout (gevent test__timeout, test__api_timeout)', () => {
         for (const t of timeouts) t.start();
         assert.equal(queue.size, before + 50);
         assert.equal(getHub().loop._refActive, refs + 25);
-        for (const t of timeouts) (round % 2 === 0 ? t.cancel() : t.close());
+        for (const t of timeouts) t.cancel();
       }
+      for (const t of timeouts) t.start();
+      for (const t of timeouts) t.close();
+      assert.equal(queue.size, before);
+      // As gevent's: a closed Timeout cannot start again.
+      assert.throws(() => timeouts[0].start(), { code: 'ERR_INVALID_STATE', message: /closed/ });
       assert.equal(queue.size, before);
       assert.equal(getHub().loop._refActive, refs);
       // withTimeout and run() close theirs.
