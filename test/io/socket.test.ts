@@ -16,7 +16,7 @@ import {
   type Operation,
 } from '../../lib/core';
 import { createConnection, Socket, SocketReader, SocketTimeout, waitRead, waitWrite, type Address, type InetAddress } from '../../lib/io';
-import { closeFds, makePipe, tempDir } from '../helpers';
+import { closeFds, makePipe, runScript, tempDir } from '../helpers';
 import { caught } from '../core/helpers';
 
 
@@ -237,6 +237,70 @@ describe('Socket', () => {
         a.close();
         b.close();
       });
+    });
+
+    it('each wait gets its own timeout, longer or shorter than the last (the timer is re-armed lazily)', async () => {
+      await run(function* () {
+        const [a, b] = Socket.pair();
+        // A long wait that ends early leaves its timer armed far ahead: a
+        // shorter timeout after it must still fire on time.
+        a.settimeout(5);
+        spawn(function* () {
+          yield* sleep(0.01);
+          yield* b.sendall('x');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'x');
+        a.settimeout(0.05);
+        let started = Date.now();
+        let error = yield* caught(() => a.recv(10));
+        let took = Date.now() - started;
+        assert.ok(error instanceof SocketTimeout, String(error));
+        assert.ok(took >= 45 && took < 1000, `short after long: took ${took} ms`);
+        // A short wait that ends early leaves its timer armed soon: a longer
+        // timeout after it must not fire at the old deadline.
+        spawn(function* () {
+          yield* sleep(0.01);
+          yield* b.sendall('y');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'y');
+        a.settimeout(0.2);
+        started = Date.now();
+        error = yield* caught(() => a.recv(10));
+        took = Date.now() - started;
+        assert.ok(error instanceof SocketTimeout, String(error));
+        assert.ok(took >= 190 && took < 2000, `long after short: took ${took} ms`);
+        // Data arriving before a moved deadline: no timeout.
+        a.settimeout(0.03);
+        spawn(function* () {
+          yield* sleep(0.01);
+          yield* b.sendall('z');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'z');
+        a.settimeout(0.3);
+        spawn(function* () {
+          yield* sleep(0.1);
+          yield* b.sendall('w');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'w');
+        a.close();
+        b.close();
+      });
+    });
+
+    it('a finished wait with a long timeout does not keep the process alive', function () {
+      this.timeout(30000);
+      const result = runScript(`
+        import { run } from 'lib/core';
+        import { Socket } from 'lib/io';
+        run(function* () {
+          const [a, b] = Socket.pair();
+          a.settimeout(30);
+          yield* b.sendall('x');
+          console.log((yield* a.recv(10)).toString());
+        });
+      `);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout.trim(), 'x');
     });
 
     it('sendall to a peer that never reads raises SocketTimeout', async () => {
