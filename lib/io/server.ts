@@ -175,7 +175,10 @@ export abstract class BaseServer {
     const tracked = function* (this: Greenlet): Operation<unknown> {
       handlers.add(this);
       try {
-        return yield* runResult((body as (...a: unknown[]) => GreenletResult)(...args));
+        // runResult() inlined for a generator body: every switch in and out
+        // of a connection's greenlet goes through each level of yield*.
+        const result = (body as (...a: unknown[]) => GreenletResult)(...args);
+        return isIterator(result) ? yield* result as Operation<unknown> : yield* runResult(result);
       } finally {
         handlers.delete(this);
       }
@@ -211,7 +214,8 @@ export abstract class BaseServer {
 /** A connection's greenlet: the handler, then the socket closes (as in gevent). */
 function* handleConnection(handle: ConnectionHandler, socket: Socket, address: Address): Operation<unknown> {
   try {
-    return yield* runResult(handle(socket, address));
+    const result = handle(socket, address);
+    return isIterator(result) ? yield* result as Operation<unknown> : yield* runResult(result);
   } finally {
     socket.close();
   }
