@@ -43,6 +43,17 @@ const COPY_BELOW = 16384;
 /** An operation with nothing left to do: `yield*` of it costs one call. */
 const DONE: Operation<void> = completed(undefined);
 
+/** Buffer's native encoders (untyped in @types/node): the bytes written. */
+type RawBuffer = Buffer & { latin1Write(text: string, offset: number): number; utf8Write(text: string, offset: number): number };
+
+const SCRATCH_SIZE = 16384;
+/**
+ * Where a response is encoded when it can go out at once: shared by all
+ * connections, as nothing can run between encoding and sending it. Saves
+ * a Buffer per response.
+ */
+const SCRATCH = Buffer.allocUnsafe(SCRATCH_SIZE) as RawBuffer;
+
 /** Seconds to milliseconds; 0 (no limit) stays 0. */
 function ms(seconds: number): number {
   return seconds === 0 ? 0 : seconds * 1000;
@@ -192,6 +203,33 @@ export class HttpConnection {
     this._pendingBytes += data.length;
     if ((flush && this.parser.buffered === 0) || this._pendingBytes >= CORK_LIMIT) return this.flush();
     return DONE;
+  }
+
+  /**
+   * Sends (or corks) a response head with its body in one write: `head` is
+   * latin1 text (`headAscii`: plain ASCII, which reads the same as UTF-8),
+   * `body` a string (UTF-8, `bodyBytes` long), bytes, or null.
+   */
+  writeResponse(head: string, headAscii: boolean, body: string | Buffer | null, bodyBytes: number): Operation<void> {
+    const total = head.length + bodyBytes;
+    const now = total <= SCRATCH_SIZE && this._pending.length === 0 && this.parser.buffered === 0;
+    const out = now ? SCRATCH : (Buffer.allocUnsafe(total) as RawBuffer);
+    if (typeof body === 'string') {
+      if (headAscii) {
+        out.utf8Write(head + body, 0);
+      } else {
+        out.latin1Write(head, 0);
+        out.utf8Write(body, head.length);
+      }
+    } else {
+      out.latin1Write(head, 0);
+      if (body !== null) out.set(body, head.length);
+    }
+    if (!now) return this.write(out, true);
+    const sent = sendNow(this.socket, out, 0, total);
+    if (sent === total) return DONE;
+    // Part of it is left: it needs a buffer of its own to wait in.
+    return sendallOperation(this.socket, Buffer.from(out.subarray(sent < 0 ? 0 : sent, total)), 0);
   }
 
   /** Sends everything corked, in one sendmsg(2) where the socket takes it. */

@@ -78,13 +78,27 @@ export function validateHeaderName(name: unknown): asserts name is string {
  * inject fields or a whole response.
  */
 export function validateHeaderValue(name: string, value: unknown): asserts value is HeaderValue {
-  if (Array.isArray(value)) {
-    for (const v of value as unknown[]) validateHeaderValue(name, v);
-    return;
+  checkHeaderValue(name, value);
+}
+
+/**
+ * @internal validateHeaderValue() that also tells whether the value has a
+ * character >= 0x80 (written as latin1, so the head is not plain ASCII).
+ */
+export function checkHeaderValue(name: string, value: unknown): boolean {
+  if (typeof value === 'string') {
+    const check = valueCheck(value);
+    if (check === VALUE_BAD) throw invalidChar(name);
+    return check === VALUE_OK_NON_ASCII;
   }
-  if (typeof value === 'number' && Number.isFinite(value)) return;
-  if (typeof value !== 'string') throw invalidValue(name, value);
-  if (valueCheck(value) === VALUE_BAD) throw invalidChar(name);
+  if (typeof value === 'number' && Number.isFinite(value)) return false;
+  if (!Array.isArray(value)) throw invalidValue(name, value);
+  let nonAscii = false;
+  for (const v of value as unknown[]) {
+    if (Array.isArray(v)) throw invalidValue(name, v);
+    if (checkHeaderValue(name, v)) nonAscii = true;
+  }
+  return nonAscii;
 }
 
 /** Throws a RangeError (ERR_HTTP_INVALID_STATUS_CODE) unless 100 <= status <= 999, an integer. */
@@ -249,25 +263,31 @@ export function formatResponseHead(status: number, headers: OutgoingHeaders = []
 
 function formatHead(status: number, headers: OutgoingHeaders, options: ResponseHeadOptions): Formatted {
   validateStatus(status);
-  let line: string | undefined;
-  let nonAscii = false;
-  if (options.reason === undefined) {
-    line = STATUS_LINES.get(status);
+  const reason = options.reason;
+  const out: Formatted = { text: statusLine(status, reason), seen: 0, nonAscii: reason !== undefined && valueCheck(reason) === VALUE_OK_NON_ASCII };
+  formatFields(headers, out);
+  const date = options.date ?? true;
+  out.text = endHead(out.text, out.seen, options.framing, date === false ? null : date === true ? dateCache : date);
+  return out;
+}
+
+/** "HTTP/1.1 <status> <reason>" CRLF (status already validated); the standard lines are cached. */
+function statusLine(status: number, reason: string | undefined): string {
+  if (reason === undefined) {
+    let line = STATUS_LINES.get(status);
     if (line === undefined) {
       line = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
       STATUS_LINES.set(status, line);
     }
-  } else {
-    if (typeof options.reason !== 'string') throw invalidArgType('options.reason', 'of type string', options.reason);
-    const check = valueCheck(options.reason);
-    if (check === VALUE_BAD) throw coded(new TypeError('Invalid character in the reason phrase'), 'ERR_INVALID_CHAR');
-    nonAscii = check === VALUE_OK_NON_ASCII;
-    line = `HTTP/1.1 ${status} ${options.reason}\r\n`;
+    return line;
   }
-  const out: Formatted = { text: line, seen: 0, nonAscii };
-  formatFields(headers, out);
-  const seen = out.seen;
-  const framing = options.framing;
+  if (typeof reason !== 'string') throw invalidArgType('options.reason', 'of type string', reason);
+  if (valueCheck(reason) === VALUE_BAD) throw coded(new TypeError('Invalid character in the reason phrase'), 'ERR_INVALID_CHAR');
+  return `HTTP/1.1 ${status} ${reason}\r\n`;
+}
+
+/** Appends the Date and framing fields the handler did not set (`seen`: HAS_* bits), and the empty line. */
+function endHead(text: string, seen: number, framing: ResponseFraming | undefined, date: DateCache | null): string {
   // Both would let a client (or a proxy in between) frame the body its own
   // way: a response desync (RFC 9112 §6.1 forbids sending both).
   const length = (seen & HAS_CONTENT_LENGTH) !== 0 || (framing !== undefined && framing.contentLength >= 0);
@@ -275,15 +295,39 @@ function formatHead(status: number, headers: OutgoingHeaders, options: ResponseH
   if (length && chunked) {
     throw coded(new TypeError('A response cannot have both Content-Length and Transfer-Encoding'), 'ERR_HTTP_CONFLICTING_FRAMING');
   }
-  const date = options.date ?? true;
-  if (date !== false && (seen & HAS_DATE) === 0) out.text += (date === true ? dateCache : date).headerLine();
+  if (date !== null && (seen & HAS_DATE) === 0) text += date.headerLine();
   if (framing !== undefined) {
-    if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) out.text += 'Content-Length: ' + framing.contentLength + '\r\n';
-    if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) out.text += 'Transfer-Encoding: chunked\r\n';
-    if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) out.text += 'Connection: ' + framing.connection + '\r\n';
+    if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) text += 'Content-Length: ' + framing.contentLength + '\r\n';
+    if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) text += 'Transfer-Encoding: chunked\r\n';
+    if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) text += 'Connection: ' + framing.connection + '\r\n';
   }
-  out.text += '\r\n';
-  return out;
+  return text + '\r\n';
+}
+
+/**
+ * @internal The head of a response whose fields were validated when they
+ * were set (Response.setHeader): `fields` holds name, value, name, value...
+ * with unique names. Strings and numbers cannot have changed since; array
+ * values are checked again, as the caller may have changed them. The Date
+ * comes from the shared cache. Same text as formatResponseHead().
+ */
+export function formatCheckedHead(status: number, reason: string | undefined, fields: readonly unknown[] | null, framing: ResponseFraming): string {
+  let text = statusLine(status, reason);
+  let seen = 0;
+  if (fields !== null) {
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i] as string;
+      const value = fields[i + 1];
+      seen |= specialField(name);
+      if (typeof value === 'string' || typeof value === 'number') {
+        text += name + ': ' + value + '\r\n';
+      } else {
+        checkHeaderValue(name, value);
+        for (const v of value as readonly (string | number)[]) text += name + ': ' + v + '\r\n';
+      }
+    }
+  }
+  return endHead(text, seen, framing, dateCache);
 }
 
 /**
