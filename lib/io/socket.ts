@@ -393,14 +393,13 @@ class WaitTimer implements WatcherListener {
  * (READ or WRITE) or `deadline` passes (SocketTimeout). One reader and one
  * writer at a time: a second one is ConcurrentObjectUseError.
  */
-function* waitReady(sock: Socket, direction: number, deadline: number, syscall: string): Operation<void> {
+function* waitReady(sock: Socket, direction: number, deadline: number, syscall: string, now = 0): Operation<void> {
   const fdw = sock._open(syscall);
   const hub = getHub();
   const greenlet = hub._currentGreenlet(`socket ${syscall}`);
   if (sock._timeout === 0) throw socketError(EAGAIN, syscall);
-  let now = 0;
   if (deadline !== 0) {
-    now = performance.now();
+    if (now === 0) now = performance.now();
     if (deadline <= now) throw new SocketTimeout();
   }
   const reading = direction === READ;
@@ -453,10 +452,11 @@ export function recvNow(sock: Socket, buffer: Uint8Array, length: number): numbe
 /**
  * @internal Parks the current greenlet until the socket may be readable, or
  * raises SocketTimeout at `deadline` (performance.now() ms; 0: none). For
- * callers that keep their own deadlines instead of the socket's timeout.
+ * callers that keep their own deadlines instead of the socket's timeout;
+ * one that has just read the clock passes it as `now` (a read saved).
  */
-export function waitReadable(sock: Socket, deadline: number): Operation<void> {
-  return waitReady(sock, READ, deadline, 'recv');
+export function waitReadable(sock: Socket, deadline: number, now = 0): Operation<void> {
+  return waitReady(sock, READ, deadline, 'recv', now);
 }
 
 /** @internal Like waitReadable(), for writing. */

@@ -19,6 +19,7 @@ import { recvNow, sendallOperation, sendallvOperation, sendNow, waitReadable, ty
 import { HttpParseError } from './errors';
 import type { RequestParser } from './parser';
 import type { RequestHead } from './request-head';
+import type { HeadStart } from './response';
 
 /** Limits a connection works under, in seconds (0: none). */
 export interface ConnectionTimeouts {
@@ -102,10 +103,7 @@ export class HttpConnection {
   *readHead(): Operation<RequestHead | null> {
     const parser = this.parser;
     let head = parser.readHead();
-    if (head !== null) {
-      this._requestStart = performance.now();
-      return head;
-    }
+    if (head !== null) return this._started(head);
     const socket = this.socket;
     for (;;) {
       const idle = parser.state === 'idle';
@@ -113,16 +111,18 @@ export class HttpConnection {
       if (this._bufferGiven) this._newBuffer();
       const n = recvNow(socket, this._buffer, RECEIVE_BUFFER);
       if (n < 0) {
+        const now = performance.now();
         let deadline: number;
         if (idle) {
-          deadline = this._idleLimit === 0 ? 0 : performance.now() + this._idleLimit;
+          deadline = this._idleLimit === 0 ? 0 : now + this._idleLimit;
         } else {
-          if (this._requestStart === 0) this._requestStart = performance.now();
+          // Part of a head is in: its clock runs from here at the latest.
+          if (this._requestStart === 0) this._requestStart = now;
           deadline = this._headLimit === 0 ? 0 : this._requestStart + this._headLimit;
         }
         this.idle = idle;
         try {
-          yield* waitReadable(socket, deadline);
+          yield* waitReadable(socket, deadline, now);
         } catch (error) {
           if (error instanceof SocketTimeout) {
             if (idle) return null;
@@ -139,11 +139,21 @@ export class HttpConnection {
         parser.finish(); // throws: the connection ended inside a head
         return null;
       }
-      if (idle || this._requestStart === 0) this._requestStart = performance.now();
       parser.feed(this._buffer, n);
       head = parser.readHead();
-      if (head !== null) return head;
+      if (head !== null) return this._started(head);
     }
+  }
+
+  /**
+   * A head is complete. The request's clock (requestTimeout) starts now if
+   * no wait inside the head started it: a head read whole was sent at
+   * about this instant. Only a request with a body needs it, so one
+   * without costs no clock read.
+   */
+  private _started(head: RequestHead): RequestHead {
+    if (this._requestStart === 0 && head.framing !== 'none') this._requestStart = performance.now();
+    return head;
   }
 
   /**
@@ -206,24 +216,28 @@ export class HttpConnection {
   }
 
   /**
-   * Sends (or corks) a response head with its body in one write: `head` is
-   * latin1 text (`headAscii`: plain ASCII, which reads the same as UTF-8),
-   * `body` a string (UTF-8, `bodyBytes` long), bytes, or null.
+   * Sends (or corks) a response head with its body in one write: `start`
+   * (latin1: bytes to copy when it repeats), `end` (plain ASCII), and
+   * `body`: a string (UTF-8, `bodyBytes` long), bytes, or null.
    */
-  writeResponse(head: string, headAscii: boolean, body: string | Buffer | null, bodyBytes: number): Operation<void> {
-    const total = head.length + bodyBytes;
+  writeResponse(start: HeadStart, end: string, body: string | Buffer | null, bodyBytes: number): Operation<void> {
+    const total = start.text.length + end.length + bodyBytes;
     const now = total <= SCRATCH_SIZE && this._pending.length === 0 && this.parser.buffered === 0;
     const out = now ? SCRATCH : (Buffer.allocUnsafe(total) as RawBuffer);
-    if (typeof body === 'string') {
-      if (headAscii) {
-        out.utf8Write(head + body, 0);
-      } else {
-        out.latin1Write(head, 0);
-        out.utf8Write(body, head.length);
-      }
+    const bytes = start.bytes;
+    let at: number;
+    if (bytes !== null) {
+      out.set(bytes, 0);
+      at = bytes.length;
     } else {
-      out.latin1Write(head, 0);
-      if (body !== null) out.set(body, head.length);
+      at = out.latin1Write(start.text, 0);
+    }
+    if (typeof body === 'string') {
+      // `end` is ASCII, the same in UTF-8: one encode for both.
+      out.utf8Write(end + body, at);
+    } else {
+      at += out.latin1Write(end, at);
+      if (body !== null) out.set(body, at);
     }
     if (!now) return this.write(out, true);
     const sent = sendNow(this.socket, out, 0, total);
@@ -261,6 +275,7 @@ export class HttpConnection {
       const n = recvNow(socket, this._buffer, RECEIVE_BUFFER);
       if (n >= 0) return n;
       const limit = this._requestLimit;
+      if (this._requestStart === 0) this._requestStart = performance.now();
       try {
         yield* waitReadable(socket, limit === 0 ? 0 : this._requestStart + limit);
       } catch (error) {

@@ -8,7 +8,9 @@ import type { Request } from './incoming';
 import {
   checkHeaderValue,
   encodeChunk,
-  formatCheckedHead,
+  headEnd,
+  headStart,
+  type HeadStart,
   LAST_CHUNK,
   responseFraming,
   validateHeaderName,
@@ -54,11 +56,11 @@ export class Response {
    * handful of fields a response has, and is made only when one is set.
    */
   private _fields: (string | HeaderValue)[] | null = null;
-  /** Some value set had a character >= 0x80 (or is an array, which may change). */
-  private _nonAscii = false;
   private _framing: ResponseFraming | null = null;
-  /** @internal The head _frame() made, as latin1 text. */
-  _headText = '';
+  /** @internal The head _frame() made: its start (status line, fields, Date)... */
+  _headStart: HeadStart | null = null;
+  /** @internal ...and its end (framing fields, empty line; plain ASCII). */
+  _headEnd = '';
   private _finished = false;
   /** @internal The server wants the connection closed after this response. */
   _close = false;
@@ -82,9 +84,8 @@ export class Response {
   /** Sets a header (replacing one of the same name, whatever its case). */
   setHeader(name: string, value: HeaderValue): this {
     validateHeaderName(name);
-    const nonAscii = checkHeaderValue(name, value);
+    checkHeaderValue(name, value);
     this._checkNotSent('set a header');
-    if (nonAscii || typeof value === 'object') this._nonAscii = true;
     const fields = this._fields;
     if (fields === null) {
       this._fields = [name, value];
@@ -156,22 +157,18 @@ export class Response {
       this.status,
       this._declaredLength() ?? length,
     );
-    // The head text first: a field it refuses leaves the response unsent.
-    this._headText = formatCheckedHead(this.status, this.statusMessage, this._fields, framing);
+    // The head first: a field it refuses leaves the response unsent.
+    const start = headStart(this.status, this.statusMessage, this._fields);
+    this._headEnd = headEnd(start, framing);
+    this._headStart = start;
     this._framing = framing;
     return framing;
-  }
-
-  /** @internal Whether the head text is plain ASCII (so it reads the same as UTF-8). */
-  get _headAscii(): boolean {
-    const reason = this.statusMessage;
-    return !this._nonAscii && (reason === undefined || isAscii(reason));
   }
 
   /** @internal The head for a body of `length` (null: unknown), as a Buffer. */
   _head(length: number | null): Buffer {
     this._frame(length);
-    return Buffer.from(this._headText, 'latin1');
+    return Buffer.from((this._headStart as HeadStart).text + this._headEnd, 'latin1');
   }
 
   /** @internal Whether the connection can carry another request after this response. */
@@ -224,11 +221,6 @@ export class Response {
   }
 }
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
 function* writeOperation(response: Response, data: Buffer): Operation<void> {
   const connection = response._connection;
   if (!response.headersSent) {
@@ -254,7 +246,7 @@ const endTask = awaitable(function* end(response: Response, body: string | Buffe
     if (bytes <= INLINE_BODY_LIMIT) {
       // The common case: head and body encoded together, one write.
       const withBody = response._frame(bytes).mode !== 'none' && bytes > 0;
-      yield* connection.writeResponse(response._headText, response._headAscii, withBody ? body : null, withBody ? bytes : 0);
+      yield* connection.writeResponse(response._headStart as HeadStart, response._headEnd, withBody ? body : null, withBody ? bytes : 0);
     } else {
       // A large body is not copied behind the head: both go in one sendmsg.
       const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : (body as Buffer);

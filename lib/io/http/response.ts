@@ -288,6 +288,12 @@ function statusLine(status: number, reason: string | undefined): string {
 
 /** Appends the Date and framing fields the handler did not set (`seen`: HAS_* bits), and the empty line. */
 function endHead(text: string, seen: number, framing: ResponseFraming | undefined, date: DateCache | null): string {
+  if (date !== null && (seen & HAS_DATE) === 0) text += date.headerLine();
+  return text + framingLines(seen, framing);
+}
+
+/** The framing fields the handler did not set, and the empty line; refuses conflicting framing. */
+function framingLines(seen: number, framing: ResponseFraming | undefined): string {
   // Both would let a client (or a proxy in between) frame the body its own
   // way: a response desync (RFC 9112 §6.1 forbids sending both).
   const length = (seen & HAS_CONTENT_LENGTH) !== 0 || (framing !== undefined && framing.contentLength >= 0);
@@ -295,25 +301,71 @@ function endHead(text: string, seen: number, framing: ResponseFraming | undefine
   if (length && chunked) {
     throw coded(new TypeError('A response cannot have both Content-Length and Transfer-Encoding'), 'ERR_HTTP_CONFLICTING_FRAMING');
   }
-  if (date !== null && (seen & HAS_DATE) === 0) text += date.headerLine();
-  if (framing !== undefined) {
-    if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) text += 'Content-Length: ' + framing.contentLength + '\r\n';
-    if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) text += 'Transfer-Encoding: chunked\r\n';
-    if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) text += 'Connection: ' + framing.connection + '\r\n';
-  }
+  if (framing === undefined) return '\r\n';
+  let text = '';
+  if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) text += 'Content-Length: ' + framing.contentLength + '\r\n';
+  if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) text += 'Transfer-Encoding: chunked\r\n';
+  if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) text += 'Connection: ' + framing.connection + '\r\n';
   return text + '\r\n';
 }
 
 /**
- * @internal The head of a response whose fields were validated when they
- * were set (Response.setHeader): `fields` holds name, value, name, value...
- * with unique names. Strings and numbers cannot have changed since; array
- * values are checked again, as the caller may have changed them. The Date
- * comes from the shared cache. Same text as formatResponseHead().
+ * @internal The start of a response head: the status line, the fields and
+ * the Date line (everything but the framing fields), as latin1 text and,
+ * once it has been used twice in a row, as bytes to copy.
  */
-export function formatCheckedHead(status: number, reason: string | undefined, fields: readonly unknown[] | null, framing: ResponseFraming): string {
+export class HeadStart {
+  /** @internal */ _uses = 0;
+  /** @internal */ _bytes: Buffer | null = null;
+
+  /** @internal */
+  constructor(
+    readonly text: string,
+    /** HAS_* bits of the fields the handler set itself. */
+    readonly seen: number,
+    /** @internal What it was made from: status, reason, Date line, then the fields' names and values. */
+    readonly _key: readonly unknown[] | null,
+  ) {}
+
+  /** The text as latin1 bytes, when it repeats (null the first time: a one-off is cheaper as text). */
+  get bytes(): Buffer | null {
+    if (this._bytes === null && this._uses > 1) this._bytes = Buffer.from(this.text, 'latin1');
+    return this._bytes;
+  }
+}
+
+/**
+ * The last head start made, reused while responses repeat it: the same
+ * status, reason and fields (identical strings or numbers) within the same
+ * second of Date. A handler answering with the same headers every time
+ * then pays for neither formatting nor encoding them.
+ */
+let lastStart: HeadStart | null = null;
+
+function sameKey(key: readonly unknown[], status: number, reason: string | undefined, date: string, fields: readonly unknown[] | null): boolean {
+  const n = fields === null ? 0 : fields.length;
+  if (key.length !== n + 3 || key[0] !== status || key[1] !== reason || key[2] !== date) return false;
+  for (let i = 0; i < n; i++) if (key[i + 3] !== (fields as readonly unknown[])[i]) return false;
+  return true;
+}
+
+/**
+ * @internal The head start of a response whose fields were validated when
+ * they were set (Response.setHeader): `fields` holds name, value, name,
+ * value... with unique names. Strings and numbers cannot have changed since;
+ * array values, which can, are checked again (and never cached). The Date
+ * comes from the shared cache; headEnd() gives the rest.
+ */
+export function headStart(status: number, reason: string | undefined, fields: readonly unknown[] | null): HeadStart {
+  const date = dateCache.headerLine();
+  const last = lastStart;
+  if (last !== null && sameKey(last._key as readonly unknown[], status, reason, date, fields)) {
+    last._uses++;
+    return last;
+  }
   let text = statusLine(status, reason);
   let seen = 0;
+  let cacheable = true;
   if (fields !== null) {
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i] as string;
@@ -322,12 +374,25 @@ export function formatCheckedHead(status: number, reason: string | undefined, fi
       if (typeof value === 'string' || typeof value === 'number') {
         text += name + ': ' + value + '\r\n';
       } else {
+        cacheable = false;
         checkHeaderValue(name, value);
         for (const v of value as readonly (string | number)[]) text += name + ': ' + v + '\r\n';
       }
     }
   }
-  return endHead(text, seen, framing, dateCache);
+  if ((seen & HAS_DATE) === 0) text += date;
+  if (!cacheable) return new HeadStart(text, seen, null);
+  const key: unknown[] = [status, reason, date];
+  if (fields !== null) for (let i = 0; i < fields.length; i++) key.push(fields[i]);
+  const start = new HeadStart(text, seen, key);
+  start._uses = 1;
+  lastStart = start;
+  return start;
+}
+
+/** @internal The rest of the head after `start`: the framing fields and the empty line (plain ASCII). */
+export function headEnd(start: HeadStart, framing: ResponseFraming): string {
+  return framingLines(start.seen, framing);
 }
 
 /**

@@ -489,6 +489,44 @@ describe('HttpServer', () => {
     });
   });
 
+  it('heads that repeat and heads that change: each response has its own fields', async () => {
+    const list = ['a'];
+    let n = 0;
+    const port = serve(function* (req, res) {
+      const i = n++;
+      if (req.path === '/array') {
+        list.push(String(i));
+        res.setHeader('X-List', list);
+      } else if (req.path === '/json') {
+        res.setHeader('Content-Type', 'application/json');
+      } else if (req.path === '/status') {
+        res.status = 202;
+        res.setHeader('Content-Type', 'text/plain');
+      } else if (req.path === '/dated') {
+        res.setHeader('Date', 'Sun, 06 Nov 1994 08:49:37 GMT');
+      } else {
+        res.setHeader('Content-Type', 'text/plain');
+        res.setHeader('X-N', `${i % 2}`);
+      }
+      yield* res.end(req.path === '/long' ? 'x'.repeat(i + 1) : 'ok');
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const paths = ['/plain', '/plain', '/json', '/plain', '/status', '/status', '/array', '/array', '/dated', '/plain', '/long', '/long'];
+    for (let k = 0; k < paths.length; k++) {
+      const path = paths[k];
+      const answer = await request(port, { path, agent });
+      const { headers } = answer;
+      assert.equal(answer.status, path === '/status' ? 202 : 200, path);
+      assert.equal(headers['content-type'], path === '/json' ? 'application/json' : path === '/array' || path === '/dated' ? undefined : 'text/plain', path);
+      if (path === '/plain' || path === '/long') assert.equal(headers['x-n'], `${k % 2}`, path);
+      if (path === '/array') assert.equal(headers['x-list'], list.join(', '), path);
+      if (path === '/dated') assert.equal(headers.date, 'Sun, 06 Nov 1994 08:49:37 GMT');
+      else assert.ok(!Number.isNaN(Date.parse(headers.date ?? '')), path);
+      assert.equal(headers['content-length'], String(answer.body.length), path);
+    }
+    agent.destroy();
+  });
+
   it('latin1 header values and reasons stay latin1 beside a UTF-8 body', async () => {
     const port = serve(function* (req, res) {
       if (req.path === '/reason') res.statusMessage = 'Très bien';
