@@ -394,6 +394,28 @@ class WaitTimer implements WatcherListener {
  * writer at a time: a second one is ConcurrentObjectUseError.
  */
 function* waitReady(sock: Socket, direction: number, deadline: number, syscall: string, now = 0): Operation<void> {
+  const fdw = beginWait(sock, direction, deadline, syscall, now);
+  let wokenBy: unknown;
+  try {
+    wokenBy = yield SUSPEND;
+  } finally {
+    endWait(sock, fdw, direction, deadline);
+  }
+  if (timedOut(sock, direction, deadline, wokenBy)) throw new SocketTimeout();
+}
+
+/**
+ * @internal waitReady() in pieces, for a caller that yields SUSPEND itself
+ * (one generator less on its stack, at every switch in and out):
+ *
+ *   const fdw = beginWait(sock, READ, deadline, 'recv', now);
+ *   let wokenBy: unknown;
+ *   try { wokenBy = yield SUSPEND; } finally { endWait(sock, fdw, READ, deadline); }
+ *   if (timedOut(sock, READ, deadline, wokenBy)) ...
+ *
+ * Raises SocketTimeout at once when `deadline` has passed.
+ */
+export function beginWait(sock: Socket, direction: number, deadline: number, syscall: string, now = 0): FdWatcher {
   const fdw = sock._open(syscall);
   const hub = getHub();
   const greenlet = hub._currentGreenlet(`socket ${syscall}`);
@@ -406,25 +428,30 @@ function* waitReady(sock: Socket, direction: number, deadline: number, syscall: 
   if ((reading ? fdw._reader : fdw._writer) !== null) {
     throw new ConcurrentObjectUseError(`This socket is already used by another greenlet: ${String(reading ? fdw._reader : fdw._writer)}`);
   }
-  const timer = deadline !== 0 ? sock._timer(direction) : null;
   if (reading) fdw._reader = greenlet;
   else fdw._writer = greenlet;
   const loop = fdw.loop;
-  const waitBit = reading ? FD_WAIT_READ : FD_WAIT_WRITE;
-  loop._fdState[fdw._id] |= waitBit;
-  timer?.wait(greenlet, deadline, now);
+  loop._fdState[fdw._id] |= reading ? FD_WAIT_READ : FD_WAIT_WRITE;
+  if (deadline !== 0) sock._timer(direction).wait(greenlet, deadline, now);
   greenlet._waitingOn = fdw;
   loop._fdWaiting(1);
-  try {
-    const wokenBy: unknown = yield SUSPEND;
-    if (timer !== null && wokenBy === timer.watcher) throw new SocketTimeout();
-  } finally {
-    loop._fdWaiting(-1);
-    if (reading) fdw._reader = null;
-    else fdw._writer = null;
-    if (!fdw.closed) loop._fdState[fdw._id] &= ~waitBit;
-    timer?.done();
-  }
+  return fdw;
+}
+
+/** @internal Ends a wait begun by beginWait(), however it ended (see there). */
+export function endWait(sock: Socket, fdw: FdWatcher, direction: number, deadline: number): void {
+  const loop = fdw.loop;
+  loop._fdWaiting(-1);
+  const reading = direction === READ;
+  if (reading) fdw._reader = null;
+  else fdw._writer = null;
+  if (!fdw.closed) loop._fdState[fdw._id] &= ~(reading ? FD_WAIT_READ : FD_WAIT_WRITE);
+  if (deadline !== 0) sock._timer(direction).done();
+}
+
+/** @internal Whether a wait begun by beginWait() was woken by its deadline. */
+export function timedOut(sock: Socket, direction: number, deadline: number, wokenBy: unknown): boolean {
+  return deadline !== 0 && wokenBy === sock._timer(direction).watcher;
 }
 
 /**

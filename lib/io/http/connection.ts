@@ -12,10 +12,11 @@
 // WaitTimer in ../socket.ts).
 import { performance } from 'node:perf_hooks';
 
-import type { Operation } from '../../core/operation';
+import { SUSPEND, type Operation } from '../../core/operation';
 import { completed } from '../../core/task';
+import { READ } from '../../loop/constants';
 import { SocketTimeout } from '../errors';
-import { recvNow, sendallOperation, sendallvOperation, sendNow, waitReadable, type Socket } from '../socket';
+import { beginWait, endWait, recvNow, sendallOperation, sendallvOperation, sendNow, timedOut, waitReadable, type Socket } from '../socket';
 import { HttpParseError } from './errors';
 import type { RequestParser } from './parser';
 import type { RequestHead } from './request-head';
@@ -120,17 +121,24 @@ export class HttpConnection {
           if (this._requestStart === 0) this._requestStart = now;
           deadline = this._headLimit === 0 ? 0 : this._requestStart + this._headLimit;
         }
+        if (deadline !== 0 && deadline <= now) {
+          if (idle) return null;
+          throw new RequestTimeout('headers');
+        }
+        // The socket wait, with this generator yielding SUSPEND itself: the
+        // greenlet's stack at the wait is one generator shorter.
+        const fdw = beginWait(socket, READ, deadline, 'recv', now);
         this.idle = idle;
+        let wokenBy: unknown;
         try {
-          yield* waitReadable(socket, deadline, now);
-        } catch (error) {
-          if (error instanceof SocketTimeout) {
-            if (idle) return null;
-            throw new RequestTimeout('headers');
-          }
-          throw error;
+          wokenBy = yield SUSPEND;
         } finally {
+          endWait(socket, fdw, READ, deadline);
           this.idle = false;
+        }
+        if (timedOut(socket, READ, deadline, wokenBy)) {
+          if (idle) return null;
+          throw new RequestTimeout('headers');
         }
         continue;
       }
