@@ -16,7 +16,8 @@ import {
   type Operation,
 } from '../../lib/core';
 import { createConnection, Socket, SocketReader, SocketTimeout, waitRead, waitWrite, type Address, type InetAddress } from '../../lib/io';
-import { closeFds, makePipe, runScript, tempDir } from '../helpers';
+import { addon } from '../../lib/loop/native';
+import { closeFds, makePipe, makeSocketPair, runScript, tempDir } from '../helpers';
 import { caught } from '../core/helpers';
 
 
@@ -219,6 +220,46 @@ describe('Socket', () => {
       assert.equal(gb.value, 100000);
       a.close();
       b.close();
+    });
+  });
+
+  describe('the native read, write, recv and send', () => {
+    const sys = addon.syscalls as unknown as Record<'read' | 'write' | 'recv' | 'send', (...args: unknown[]) => number>;
+
+    it('move bytes between views at an offset, and return -errno rather than throw', () => {
+      const [a, b] = makeSocketPair();
+      try {
+        const out = Buffer.from('..hello..');
+        assert.equal(sys.send(a, out, 2, 5), 5);
+        const into = new Uint8Array(new ArrayBuffer(16), 4, 8);
+        assert.equal(sys.recv(b, into, 1, 7), 5);
+        assert.equal(Buffer.from(into.subarray(1, 6)).toString(), 'hello');
+        assert.equal(sys.write(b, Buffer.from('xy'), 0, 2), 2);
+        const back = Buffer.alloc(4);
+        assert.equal(sys.read(a, back, 2, 2), 2);
+        assert.equal(back.toString('latin1', 2), 'xy');
+        assert.equal(sys.recv(a, back, 0, 4), -11, 'EAGAIN');
+        assert.equal(sys.send(a, Buffer.alloc(0), 0, 0), 0);
+        assert.equal(sys.recv(-1, back, 0, 4), -9, 'EBADF for fd -1');
+      } finally {
+        closeFds(a, b);
+      }
+    });
+
+    it('refuse bad arguments with the usual errors', () => {
+      for (const name of ['read', 'write', 'recv', 'send'] as const) {
+        const fn = sys[name];
+        const buffer = Buffer.alloc(8);
+        assert.throws(() => fn(0, 'text', 0, 1), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /"buffer"/ }, name);
+        assert.throws(() => fn(0, new Uint16Array(4), 0, 1), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }, name);
+        assert.throws(() => fn('0', buffer, 0, 1), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /"fd"/ }, name);
+        assert.throws(() => fn(0, buffer, 0), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /"length"/ }, name);
+        assert.throws(() => fn(0, buffer, 1.5, 1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /"offset"/ }, name);
+        assert.throws(() => fn(0.5, buffer, 0, 1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /"fd"/ }, name);
+        assert.throws(() => fn(0, buffer, 4, 5), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /within the buffer/ }, name);
+        assert.throws(() => fn(0, buffer, -1, 1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, name);
+        assert.throws(() => fn(0, buffer, 0, 2 ** 31), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /"length"/ }, name);
+      }
     });
   });
 
