@@ -183,26 +183,18 @@ export abstract class BaseServer {
       return;
     }
     const handlers = this._handlers;
-    const tracked = function* (this: Greenlet): Operation<unknown> {
-      handlers.add(this);
-      try {
-        try {
-          // runResult() inlined for a generator body: one level less too.
-          const result = (body as (...a: unknown[]) => GreenletResult)(...args);
-          return isIterator(result) ? yield* result as Operation<unknown> : yield* runResult(result);
-        } finally {
-          socket?.close();
-        }
-      } finally {
-        handlers.delete(this);
-      }
-    };
     if (policy === 'default') {
-      spawn(tracked);
-    } else {
-      const started = policy.spawn(tracked);
-      if (!(started instanceof Greenlet)) yield* started;
+      spawn(tracked, handlers, body, args, socket);
+      return;
     }
+    const started =
+      policy instanceof Pool
+        ? policy.spawn(tracked, handlers, body, args, socket)
+        : // Another pool object: its spawn() gets a body without arguments, as it always did.
+          policy.spawn(function* (this: Greenlet): Operation<unknown> {
+            return yield* tracked.call(this, handlers, body, args, socket);
+          });
+    if (!(started instanceof Greenlet)) yield* started;
   }
 
   /** spawn: null — the handler runs in the hub and must not block. */
@@ -222,6 +214,35 @@ export abstract class BaseServer {
     } finally {
       hub._running = running;
     }
+  }
+}
+
+/**
+ * A handler's greenlet: `body(...args)`, then `socket` (if any) closes, and
+ * the server forgets the greenlet. One generator function for all of them
+ * (not a closure per handler): a closure's generators would each have their
+ * own prototype, and the hub's resume of them would see a new shape per
+ * connection (a megamorphic lookup of next() on every switch).
+ */
+function* tracked(
+  this: Greenlet,
+  handlers: Set<Greenlet>,
+  body: (...args: never[]) => GreenletResult,
+  args: unknown[],
+  socket: Socket | null,
+): Operation<unknown> {
+  handlers.add(this);
+  try {
+    try {
+      // runResult() inlined for a generator body: every switch in and out
+      // of the greenlet goes through each level of yield*.
+      const result = (body as (...a: unknown[]) => GreenletResult)(...args);
+      return isIterator(result) ? yield* result as Operation<unknown> : yield* runResult(result);
+    } finally {
+      socket?.close();
+    }
+  } finally {
+    handlers.delete(this);
   }
 }
 
