@@ -418,7 +418,8 @@ function* waitReady(sock: Socket, direction: number, deadline: number, syscall: 
 export function beginWait(sock: Socket, direction: number, deadline: number, syscall: string, now = 0): FdWatcher {
   const fdw = sock._open(syscall);
   const hub = getHub();
-  const greenlet = hub._currentGreenlet(`socket ${syscall}`);
+  // The message for the hub's refusal is built only when it is needed.
+  const greenlet = hub._running ?? hub._currentGreenlet(`socket ${syscall}`);
   if (sock._timeout === 0) throw socketError(EAGAIN, syscall);
   if (deadline !== 0) {
     if (now === 0) now = performance.now();
