@@ -23,7 +23,11 @@ export interface HttpServerOptions extends StreamServerOptions {
   maxHeaderBytes?: number;
   /** Bytes of request body (413 beyond; default 64 MiB; Infinity for no limit). */
   maxBodyBytes?: number;
-  /** Seconds to receive a whole request head (default 60; 0: no limit). */
+  /**
+   * Seconds to receive a whole request head (default 60; 0: no limit). The
+   * smaller of this and requestTimeout also bounds each response write
+   * waiting for a client that does not read.
+   */
   headersTimeout?: number;
   /** Seconds an idle keep-alive connection stays open (default 5; 0: no limit). */
   keepAliveTimeout?: number;
