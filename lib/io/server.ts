@@ -165,27 +165,36 @@ export abstract class BaseServer {
   protected abstract _serve(): Operation<void>;
 
   /** Runs `body(...args)` for one connection or datagram, as the spawn policy says. */
-  protected *_dispatch(body: (...args: never[]) => GreenletResult, ...args: unknown[]): Operation<void> {
+  protected _dispatch(body: (...args: never[]) => GreenletResult, ...args: unknown[]): Operation<void> {
+    return this._spawnHandler(body, args, null);
+  }
+
+  /**
+   * _dispatch() for `body(...args)`, closing `socket` when it is done (a
+   * connection's handler). The close is done by the greenlet's own body
+   * rather than by a generator around the handler's: every switch in and
+   * out of the greenlet goes through each level of yield*.
+   */
+  protected *_spawnHandler(body: (...args: never[]) => GreenletResult, args: unknown[], socket: Socket | null): Operation<void> {
     const policy = this._spawn;
     if (policy === null) {
-      this._runInHub(body, args);
+      if (socket === null) this._runInHub(body, args);
+      else this._runInHub(handleConnection as (...a: never[]) => GreenletResult, [body, ...args]);
       return;
     }
     const handlers = this._handlers;
-    const tracked = function* (this: Greenlet): Operation<unknown> {
-      handlers.add(this);
-      try {
-        return yield* runResult((body as (...a: unknown[]) => GreenletResult)(...args));
-      } finally {
-        handlers.delete(this);
-      }
-    };
     if (policy === 'default') {
-      spawn(tracked);
-    } else {
-      const started = policy.spawn(tracked);
-      if (!(started instanceof Greenlet)) yield* started;
+      spawn(tracked, handlers, body, args, socket);
+      return;
     }
+    const started =
+      policy instanceof Pool
+        ? policy.spawn(tracked, handlers, body, args, socket)
+        : // Another pool object: its spawn() gets a body without arguments, as it always did.
+          policy.spawn(function* (this: Greenlet): Operation<unknown> {
+            return yield* tracked.call(this, handlers, body, args, socket);
+          });
+    if (!(started instanceof Greenlet)) yield* started;
   }
 
   /** spawn: null — the handler runs in the hub and must not block. */
@@ -208,10 +217,40 @@ export abstract class BaseServer {
   }
 }
 
-/** A connection's greenlet: the handler, then the socket closes (as in gevent). */
+/**
+ * A handler's greenlet: `body(...args)`, then `socket` (if any) closes, and
+ * the server forgets the greenlet. One generator function for all of them
+ * (not a closure per handler): a closure's generators would each have their
+ * own prototype, and the hub's resume of them would see a new shape per
+ * connection (a megamorphic lookup of next() on every switch).
+ */
+function* tracked(
+  this: Greenlet,
+  handlers: Set<Greenlet>,
+  body: (...args: never[]) => GreenletResult,
+  args: unknown[],
+  socket: Socket | null,
+): Operation<unknown> {
+  handlers.add(this);
+  try {
+    try {
+      // runResult() inlined for a generator body: every switch in and out
+      // of the greenlet goes through each level of yield*.
+      const result = (body as (...a: unknown[]) => GreenletResult)(...args);
+      return isIterator(result) ? yield* result as Operation<unknown> : yield* runResult(result);
+    } finally {
+      socket?.close();
+    }
+  } finally {
+    handlers.delete(this);
+  }
+}
+
+/** A connection's handler run in the hub (spawn: null): the handler, then the socket closes (as in gevent). */
 function* handleConnection(handle: ConnectionHandler, socket: Socket, address: Address): Operation<unknown> {
   try {
-    return yield* runResult(handle(socket, address));
+    const result = handle(socket, address);
+    return isIterator(result) ? yield* result as Operation<unknown> : yield* runResult(result);
   } finally {
     socket.close();
   }
@@ -312,7 +351,8 @@ export class StreamServer extends BaseServer {
         if (connection === null) break;
         delay = 0;
         accepted++;
-        yield* this._dispatch(handleConnection as (...args: never[]) => GreenletResult, this._handle, ...connection);
+        // The handler, then the socket closes (as in gevent).
+        yield* this._spawnHandler(this._handle as (...args: never[]) => GreenletResult, connection, connection[0]);
       }
       if (accepted >= this._maxAccept) yield* sleep(0);
       else yield* waitAcceptable(listener);

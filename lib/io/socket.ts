@@ -14,10 +14,11 @@ import { untilOperation } from '../core/until';
 import { READ, WRITE } from '../loop/constants';
 import { invalidArgType, invalidArgValue, outOfRange } from '../loop/errors';
 import { FD_READABLE, FD_READY_READ, FD_READY_WRITE, FD_WAIT_READ, FD_WAIT_WRITE, FD_WRITABLE, FdWatcher } from '../loop/fd';
+import type { Loop } from '../loop/loop';
 import { addon } from '../loop/native';
 import { TimerWatcher } from '../loop/timer';
 import { validateInteger } from '../loop/validate';
-import { internalWatcher } from '../loop/watcher';
+import { internalWatcher, type Watcher, type WatcherListener } from '../loop/watcher';
 import {
   bindHost,
   familyName,
@@ -73,8 +74,8 @@ export class Socket implements Disposable {
   /** @internal */ _fdw: FdWatcher | null;
   /** @internal */ _timeout: number | null = null;
   /** @internal */ readonly _stream: boolean;
-  private _readTimer: TimerWatcher | null = null;
-  private _writeTimer: TimerWatcher | null = null;
+  private _readTimer: WaitTimer | null = null;
+  private _writeTimer: WaitTimer | null = null;
 
   constructor(options: SocketOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -311,18 +312,79 @@ export class Socket implements Disposable {
     return this._timeout === null ? 0 : performance.now() + this._timeout * 1000;
   }
 
-  /** @internal A reusable timer for waits in `direction`. */
-  _timer(direction: number, seconds: number): TimerWatcher {
+  /** @internal The timer for waits in `direction` (made on first use). */
+  _timer(direction: number): WaitTimer {
     let timer = direction === READ ? this._readTimer : this._writeTimer;
     if (timer === null) {
-      const loop = getHub().loop;
-      timer = internalWatcher(() => new TimerWatcher(loop, seconds, 0));
+      timer = new WaitTimer(getHub().loop);
       if (direction === READ) this._readTimer = timer;
       else this._writeTimer = timer;
-    } else {
-      timer.set(seconds, 0);
     }
     return timer;
+  }
+}
+
+/**
+ * The timer of a socket's waits in one direction, re-armed lazily. A wait
+ * whose deadline is no earlier than the armed firing leaves the timer as it
+ * is, and a wait that ends leaves it armed; when it fires, it times out the
+ * waiter whose deadline has come, re-arms for a later deadline, or does
+ * nothing when no one waits. A server waiting on each connection under a
+ * deadline that moves forward with every request (keep-alive) so starts and
+ * stops no timer per wait: it fires at most once per timeout per socket.
+ * Unref'd: a wait keeps the loop alive by itself (loop._fdWaiting), and an
+ * armed timer with no waiter must not.
+ */
+class WaitTimer implements WatcherListener {
+  readonly watcher: TimerWatcher;
+  /** performance.now() ms at which the armed timer fires; 0 when it is not armed. */
+  private _firesAt = 0;
+  /** The deadline of the wait in progress. */
+  private _deadline = 0;
+  private _waiter: WatcherListener | null = null;
+
+  constructor(loop: Loop) {
+    this.watcher = internalWatcher(() => new TimerWatcher(loop, 0, 0));
+    this.watcher.ref = false;
+  }
+
+  /** Times a wait of `waiter` until `deadline` (performance.now() ms, later than `now`). */
+  wait(waiter: WatcherListener, deadline: number, now: number): void {
+    this._waiter = waiter;
+    this._deadline = deadline;
+    const firesAt = this._firesAt;
+    if (firesAt !== 0) {
+      if (firesAt <= deadline) return;
+      this.watcher.stop();
+    }
+    this._arm(deadline, now);
+  }
+
+  /** The wait ended, one way or another. */
+  done(): void {
+    this._waiter = null;
+  }
+
+  close(): void {
+    this.watcher.close();
+  }
+
+  private _arm(deadline: number, now: number): void {
+    const watcher = this.watcher;
+    watcher.set((deadline - now) / 1000, 0);
+    watcher._startFor(this);
+    this._firesAt = deadline;
+  }
+
+  /** @internal The timer fired. */
+  _onWatcher(watcher: Watcher, revents: number): void {
+    this._firesAt = 0;
+    const waiter = this._waiter;
+    if (waiter === null) return;
+    const now = performance.now();
+    // The timer counts whole milliseconds: within one of the deadline is the deadline.
+    if (this._deadline - now > 1) this._arm(this._deadline, now);
+    else waiter._onWatcher(watcher, revents);
   }
 }
 
@@ -331,16 +393,37 @@ export class Socket implements Disposable {
  * (READ or WRITE) or `deadline` passes (SocketTimeout). One reader and one
  * writer at a time: a second one is ConcurrentObjectUseError.
  */
-function* waitReady(sock: Socket, direction: number, deadline: number, syscall: string): Operation<void> {
+function* waitReady(sock: Socket, direction: number, deadline: number, syscall: string, now = 0): Operation<void> {
+  const fdw = beginWait(sock, direction, deadline, syscall, now);
+  let wokenBy: unknown;
+  try {
+    wokenBy = yield SUSPEND;
+  } finally {
+    endWait(sock, fdw, direction, deadline);
+  }
+  if (timedOut(sock, direction, deadline, wokenBy)) throw new SocketTimeout();
+}
+
+/**
+ * @internal waitReady() in pieces, for a caller that yields SUSPEND itself
+ * (one generator less on its stack, at every switch in and out):
+ *
+ *   const fdw = beginWait(sock, READ, deadline, 'recv', now);
+ *   let wokenBy: unknown;
+ *   try { wokenBy = yield SUSPEND; } finally { endWait(sock, fdw, READ, deadline); }
+ *   if (timedOut(sock, READ, deadline, wokenBy)) ...
+ *
+ * Raises SocketTimeout at once when `deadline` has passed.
+ */
+export function beginWait(sock: Socket, direction: number, deadline: number, syscall: string, now = 0): FdWatcher {
   const fdw = sock._open(syscall);
   const hub = getHub();
-  const greenlet = hub._currentGreenlet(`socket ${syscall}`);
+  // The message for the hub's refusal is built only when it is needed.
+  const greenlet = hub._running ?? hub._currentGreenlet(`socket ${syscall}`);
   if (sock._timeout === 0) throw socketError(EAGAIN, syscall);
-  let timer: TimerWatcher | null = null;
   if (deadline !== 0) {
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) throw new SocketTimeout();
-    timer = sock._timer(direction, remaining / 1000);
+    if (now === 0) now = performance.now();
+    if (deadline <= now) throw new SocketTimeout();
   }
   const reading = direction === READ;
   if ((reading ? fdw._reader : fdw._writer) !== null) {
@@ -349,41 +432,72 @@ function* waitReady(sock: Socket, direction: number, deadline: number, syscall: 
   if (reading) fdw._reader = greenlet;
   else fdw._writer = greenlet;
   const loop = fdw.loop;
-  const waitBit = reading ? FD_WAIT_READ : FD_WAIT_WRITE;
-  loop._fdState[fdw._id] |= waitBit;
-  timer?._startFor(greenlet);
+  loop._fdState[fdw._id] |= reading ? FD_WAIT_READ : FD_WAIT_WRITE;
+  if (deadline !== 0) sock._timer(direction).wait(greenlet, deadline, now);
   greenlet._waitingOn = fdw;
   loop._fdWaiting(1);
-  try {
-    const wokenBy: unknown = yield SUSPEND;
-    if (wokenBy === timer) throw new SocketTimeout();
-  } finally {
-    loop._fdWaiting(-1);
-    if (reading) fdw._reader = null;
-    else fdw._writer = null;
-    if (!fdw.closed) loop._fdState[fdw._id] &= ~waitBit;
-    timer?.stop();
+  return fdw;
+}
+
+/** @internal Ends a wait begun by beginWait(), however it ended (see there). */
+export function endWait(sock: Socket, fdw: FdWatcher, direction: number, deadline: number): void {
+  const loop = fdw.loop;
+  loop._fdWaiting(-1);
+  const reading = direction === READ;
+  if (reading) fdw._reader = null;
+  else fdw._writer = null;
+  if (!fdw.closed) loop._fdState[fdw._id] &= ~(reading ? FD_WAIT_READ : FD_WAIT_WRITE);
+  if (deadline !== 0) sock._timer(direction).done();
+}
+
+/** @internal Whether a wait begun by beginWait() was woken by its deadline. */
+export function timedOut(sock: Socket, direction: number, deadline: number, wokenBy: unknown): boolean {
+  return deadline !== 0 && wokenBy === sock._timer(direction).watcher;
+}
+
+/**
+ * @internal One recv(2) into buffer[0, length) without waiting: the count
+ * (0 at end of stream), or -1 when nothing is there (no syscall at all
+ * while the socket is known not to be readable). Raises on errors.
+ */
+export function recvNow(sock: Socket, buffer: Uint8Array, length: number): number {
+  const fdw = sock._open('recv');
+  const state = fdw.loop._fdState;
+  const id = fdw._id;
+  if ((state[id] & FD_READABLE) === 0) return -1;
+  const n = sys.recv(sock._fd, buffer, 0, length);
+  if (n >= 0) {
+    // A short read drained a stream socket: wait for the next edge
+    // instead of paying for an EAGAIN (a datagram socket may hold more).
+    if (n < length && sock._stream) state[id] &= ~FD_READY_READ;
+    return n;
   }
+  if (n !== EAGAIN) throw socketError(n, 'recv');
+  state[id] &= ~FD_READY_READ;
+  return -1;
+}
+
+/**
+ * @internal Parks the current greenlet until the socket may be readable, or
+ * raises SocketTimeout at `deadline` (performance.now() ms; 0: none). For
+ * callers that keep their own deadlines instead of the socket's timeout;
+ * one that has just read the clock passes it as `now` (a read saved).
+ */
+export function waitReadable(sock: Socket, deadline: number, now = 0): Operation<void> {
+  return waitReady(sock, READ, deadline, 'recv', now);
+}
+
+/** @internal Like waitReadable(), for writing. */
+export function waitWritable(sock: Socket, deadline: number): Operation<void> {
+  return waitReady(sock, WRITE, deadline, 'send');
 }
 
 function* recvIntoOperation(sock: Socket, buffer: Uint8Array, length: number): Operation<number> {
   if (length === 0) return 0;
   const deadline = sock._deadline();
   for (;;) {
-    const fdw = sock._open('recv');
-    const state = fdw.loop._fdState;
-    const id = fdw._id;
-    if ((state[id] & FD_READABLE) !== 0) {
-      const n = sys.recv(sock._fd, buffer, 0, length);
-      if (n >= 0) {
-        // A short read drained a stream socket: wait for the next edge
-        // instead of paying for an EAGAIN (a datagram socket may hold more).
-        if (n < length && sock._stream) state[id] &= ~FD_READY_READ;
-        return n;
-      }
-      if (n !== EAGAIN) throw socketError(n, 'recv');
-      state[id] &= ~FD_READY_READ;
-    }
+    const n = recvNow(sock, buffer, length);
+    if (n >= 0) return n;
     yield* waitReady(sock, READ, deadline, 'recv');
   }
 }
@@ -418,24 +532,33 @@ function* sendOperation(sock: Socket, data: Buffer): Operation<number> {
 
 const sendTask = awaitable(sendOperation);
 
+/**
+ * @internal send(2) of data[offset, end) without waiting: the bytes sent
+ * (maybe fewer than asked), or -1 when the socket takes none now. Raises
+ * on errors.
+ */
+export function sendNow(sock: Socket, data: Uint8Array, offset: number, end: number = data.length): number {
+  const fdw = sock._open('send');
+  const state = fdw.loop._fdState;
+  const id = fdw._id;
+  if ((state[id] & FD_WRITABLE) === 0) return -1;
+  const n = sys.send(sock._fd, data, offset, end - offset);
+  if (n >= 0) {
+    if (offset + n < end) state[id] &= ~FD_READY_WRITE;
+    return n;
+  }
+  if (n !== EAGAIN) throw socketError(n, 'send');
+  state[id] &= ~FD_READY_WRITE;
+  return -1;
+}
+
 /** @internal sendall from `offset`: also used by writers that own a socket. */
 export function* sendallOperation(sock: Socket, data: Buffer, offset: number): Operation<void> {
   const deadline = sock._deadline();
   while (offset < data.length) {
-    const fdw = sock._open('send');
-    const state = fdw.loop._fdState;
-    const id = fdw._id;
-    if ((state[id] & FD_WRITABLE) !== 0) {
-      const n = sys.send(sock._fd, data, offset, data.length - offset);
-      if (n >= 0) {
-        offset += n;
-        if (offset < data.length) state[id] &= ~FD_READY_WRITE;
-        continue;
-      }
-      if (n !== EAGAIN) throw socketError(n, 'send');
-      state[id] &= ~FD_READY_WRITE;
-    }
-    yield* waitReady(sock, WRITE, deadline, 'send');
+    const n = sendNow(sock, data, offset);
+    if (n >= 0) offset += n;
+    else yield* waitReady(sock, WRITE, deadline, 'send');
   }
 }
 

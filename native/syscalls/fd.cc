@@ -46,13 +46,13 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
 }
 
 // read(fd, buffer, offset, length) → bytes read (0 at EOF) or -errno.
-Napi::Value Read(const Napi::CallbackInfo& info) {
-  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return read(fd, data, length); });
+ssize_t ReadSpan(int fd, uint8_t* data, size_t length) {
+  return read(fd, data, length);
 }
 
 // write(fd, buffer, offset, length) → bytes written or -errno.
-Napi::Value Write(const Napi::CallbackInfo& info) {
-  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return write(fd, data, length); });
+ssize_t WriteSpan(int fd, uint8_t* data, size_t length) {
+  return write(fd, data, length);
 }
 
 // close(fd) → 0 or -errno.
@@ -81,8 +81,8 @@ void BindFdSyscalls(Napi::Object target) {
   Napi::Env env = target.Env();
   target.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   target.Set("socketpair", Napi::Function::New(env, SocketPair, "socketpair"));
-  target.Set("read", Napi::Function::New(env, Read, "read"));
-  target.Set("write", Napi::Function::New(env, Write, "write"));
+  SetRawFunction(target, "read", RawTransferSpan<ReadSpan>);
+  SetRawFunction(target, "write", RawTransferSpan<WriteSpan>);
   target.Set("close", Napi::Function::New(env, Close, "close"));
   target.Set("setNonBlocking", Napi::Function::New(env, SetNonBlocking, "setNonBlocking"));
 }

@@ -86,14 +86,14 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
 }
 
 // recv(fd, buffer, offset, length) → bytes (0 at EOF) or -errno.
-Napi::Value Recv(const Napi::CallbackInfo& info) {
-  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return recv(fd, data, length, 0); });
+ssize_t RecvSpan(int fd, uint8_t* data, size_t length) {
+  return recv(fd, data, length, 0);
 }
 
 // send(fd, buffer, offset, length) → bytes or -errno. MSG_NOSIGNAL: a closed
 // peer is EPIPE, never a SIGPIPE.
-Napi::Value Send(const Napi::CallbackInfo& info) {
-  return TransferSpan(info, [](int fd, uint8_t* data, size_t length) { return send(fd, data, length, MSG_NOSIGNAL); });
+ssize_t SendSpan(int fd, uint8_t* data, size_t length) {
+  return send(fd, data, length, MSG_NOSIGNAL);
 }
 
 // sendv(fd, [buffer, ...]) → bytes or -errno: one sendmsg for many buffers.
@@ -246,8 +246,8 @@ void BindSocketSyscalls(Napi::Object target) {
   target.Set("connect", Napi::Function::New(env, Connect, "connect"));
   target.Set("listen", Napi::Function::New(env, Listen, "listen"));
   target.Set("accept", Napi::Function::New(env, Accept, "accept"));
-  target.Set("recv", Napi::Function::New(env, Recv, "recv"));
-  target.Set("send", Napi::Function::New(env, Send, "send"));
+  SetRawFunction(target, "recv", RawTransferSpan<RecvSpan>);
+  SetRawFunction(target, "send", RawTransferSpan<SendSpan>);
   target.Set("sendv", Napi::Function::New(env, SendV, "sendv"));
   target.Set("recvfrom", Napi::Function::New(env, RecvFrom, "recvfrom"));
   target.Set("sendto", Napi::Function::New(env, SendTo, "sendto"));

@@ -30,4 +30,11 @@ uint8_t* ArgSpan(const Napi::CallbackInfo& info, size_t i, size_t* length) {
   return data != nullptr ? static_cast<uint8_t*>(data) + offset : &empty;
 }
 
+void SetRawFunction(Napi::Object target, const char* name, napi_callback callback) {
+  napi_value fn;
+  if (napi_create_function(target.Env(), name, NAPI_AUTO_LENGTH, callback, nullptr, &fn) == napi_ok) {
+    target.Set(name, Napi::Value(target.Env(), fn));
+  }
+}
+
 }  // namespace greenhub

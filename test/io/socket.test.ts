@@ -16,7 +16,8 @@ import {
   type Operation,
 } from '../../lib/core';
 import { createConnection, Socket, SocketReader, SocketTimeout, waitRead, waitWrite, type Address, type InetAddress } from '../../lib/io';
-import { closeFds, makePipe, tempDir } from '../helpers';
+import { addon } from '../../lib/loop/native';
+import { closeFds, makePipe, makeSocketPair, runScript, tempDir } from '../helpers';
 import { caught } from '../core/helpers';
 
 
@@ -222,6 +223,46 @@ describe('Socket', () => {
     });
   });
 
+  describe('the native read, write, recv and send', () => {
+    const sys = addon.syscalls as unknown as Record<'read' | 'write' | 'recv' | 'send', (...args: unknown[]) => number>;
+
+    it('move bytes between views at an offset, and return -errno rather than throw', () => {
+      const [a, b] = makeSocketPair();
+      try {
+        const out = Buffer.from('..hello..');
+        assert.equal(sys.send(a, out, 2, 5), 5);
+        const into = new Uint8Array(new ArrayBuffer(16), 4, 8);
+        assert.equal(sys.recv(b, into, 1, 7), 5);
+        assert.equal(Buffer.from(into.subarray(1, 6)).toString(), 'hello');
+        assert.equal(sys.write(b, Buffer.from('xy'), 0, 2), 2);
+        const back = Buffer.alloc(4);
+        assert.equal(sys.read(a, back, 2, 2), 2);
+        assert.equal(back.toString('latin1', 2), 'xy');
+        assert.equal(sys.recv(a, back, 0, 4), -11, 'EAGAIN');
+        assert.equal(sys.send(a, Buffer.alloc(0), 0, 0), 0);
+        assert.equal(sys.recv(-1, back, 0, 4), -9, 'EBADF for fd -1');
+      } finally {
+        closeFds(a, b);
+      }
+    });
+
+    it('refuse bad arguments with the usual errors', () => {
+      for (const name of ['read', 'write', 'recv', 'send'] as const) {
+        const fn = sys[name];
+        const buffer = Buffer.alloc(8);
+        assert.throws(() => fn(0, 'text', 0, 1), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /"buffer"/ }, name);
+        assert.throws(() => fn(0, new Uint16Array(4), 0, 1), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }, name);
+        assert.throws(() => fn('0', buffer, 0, 1), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /"fd"/ }, name);
+        assert.throws(() => fn(0, buffer, 0), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /"length"/ }, name);
+        assert.throws(() => fn(0, buffer, 1.5, 1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /"offset"/ }, name);
+        assert.throws(() => fn(0.5, buffer, 0, 1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /"fd"/ }, name);
+        assert.throws(() => fn(0, buffer, 4, 5), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /within the buffer/ }, name);
+        assert.throws(() => fn(0, buffer, -1, 1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, name);
+        assert.throws(() => fn(0, buffer, 0, 2 ** 31), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: /"length"/ }, name);
+      }
+    });
+  });
+
   describe('timeouts', () => {
     it('recv raises SocketTimeout("timed out") after the socket timeout (test__socket_timeout)', async () => {
       await run(function* () {
@@ -237,6 +278,70 @@ describe('Socket', () => {
         a.close();
         b.close();
       });
+    });
+
+    it('each wait gets its own timeout, longer or shorter than the last (the timer is re-armed lazily)', async () => {
+      await run(function* () {
+        const [a, b] = Socket.pair();
+        // A long wait that ends early leaves its timer armed far ahead: a
+        // shorter timeout after it must still fire on time.
+        a.settimeout(5);
+        spawn(function* () {
+          yield* sleep(0.01);
+          yield* b.sendall('x');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'x');
+        a.settimeout(0.05);
+        let started = Date.now();
+        let error = yield* caught(() => a.recv(10));
+        let took = Date.now() - started;
+        assert.ok(error instanceof SocketTimeout, String(error));
+        assert.ok(took >= 45 && took < 1000, `short after long: took ${took} ms`);
+        // A short wait that ends early leaves its timer armed soon: a longer
+        // timeout after it must not fire at the old deadline.
+        spawn(function* () {
+          yield* sleep(0.01);
+          yield* b.sendall('y');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'y');
+        a.settimeout(0.2);
+        started = Date.now();
+        error = yield* caught(() => a.recv(10));
+        took = Date.now() - started;
+        assert.ok(error instanceof SocketTimeout, String(error));
+        assert.ok(took >= 190 && took < 2000, `long after short: took ${took} ms`);
+        // Data arriving before a moved deadline: no timeout.
+        a.settimeout(0.03);
+        spawn(function* () {
+          yield* sleep(0.01);
+          yield* b.sendall('z');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'z');
+        a.settimeout(0.3);
+        spawn(function* () {
+          yield* sleep(0.1);
+          yield* b.sendall('w');
+        });
+        assert.equal((yield* a.recv(10)).toString(), 'w');
+        a.close();
+        b.close();
+      });
+    });
+
+    it('a finished wait with a long timeout does not keep the process alive', function () {
+      this.timeout(30000);
+      const result = runScript(`
+        import { run } from 'lib/core';
+        import { Socket } from 'lib/io';
+        run(function* () {
+          const [a, b] = Socket.pair();
+          a.settimeout(30);
+          yield* b.sendall('x');
+          console.log((yield* a.recv(10)).toString());
+        });
+      `);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout.trim(), 'x');
     });
 
     it('sendall to a peer that never reads raises SocketTimeout', async () => {

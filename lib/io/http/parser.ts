@@ -293,12 +293,19 @@ export class RequestParser {
    * overwrite `chunk` until readHead()/readBody() have returned null (after
    * which the parser holds no reference to it, except for the body views it
    * returned). A request head split across chunks is copied.
+   *
+   * @param length - @internal Only chunk[0, length) is input: a server
+   *   feeding its receive buffer saves making a view of it per receive.
    */
-  feed(chunk: Uint8Array): void {
+  feed(chunk: Uint8Array, length?: number): void {
     if (this.phase === P_DEAD) throw this.failure as HttpParseError;
     if (this.phase === P_ENDED) throw stateError('feed() after finish()');
     if (!(chunk instanceof Uint8Array)) throw invalidArgType('chunk', 'an instance of Buffer or Uint8Array', chunk);
-    const n = chunk.length;
+    let n = chunk.length;
+    if (length !== undefined) {
+      if (!(Number.isInteger(length) && length >= 0 && length <= n)) throw outOfRange('length', `an integer from 0 to ${n}`, length);
+      n = length;
+    }
     if (n === 0) return;
     const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, n);
     const keep = this.inSection() ? this.secStart : this.pos;

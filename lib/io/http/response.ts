@@ -78,13 +78,27 @@ export function validateHeaderName(name: unknown): asserts name is string {
  * inject fields or a whole response.
  */
 export function validateHeaderValue(name: string, value: unknown): asserts value is HeaderValue {
-  if (Array.isArray(value)) {
-    for (const v of value as unknown[]) validateHeaderValue(name, v);
-    return;
+  checkHeaderValue(name, value);
+}
+
+/**
+ * @internal validateHeaderValue() that also tells whether the value has a
+ * character >= 0x80 (written as latin1, so the head is not plain ASCII).
+ */
+export function checkHeaderValue(name: string, value: unknown): boolean {
+  if (typeof value === 'string') {
+    const check = valueCheck(value);
+    if (check === VALUE_BAD) throw invalidChar(name);
+    return check === VALUE_OK_NON_ASCII;
   }
-  if (typeof value === 'number' && Number.isFinite(value)) return;
-  if (typeof value !== 'string') throw invalidValue(name, value);
-  if (valueCheck(value) === VALUE_BAD) throw invalidChar(name);
+  if (typeof value === 'number' && Number.isFinite(value)) return false;
+  if (!Array.isArray(value)) throw invalidValue(name, value);
+  let nonAscii = false;
+  for (const v of value as unknown[]) {
+    if (Array.isArray(v)) throw invalidValue(name, v);
+    if (checkHeaderValue(name, v)) nonAscii = true;
+  }
+  return nonAscii;
 }
 
 /** Throws a RangeError (ERR_HTTP_INVALID_STATUS_CODE) unless 100 <= status <= 999, an integer. */
@@ -249,25 +263,37 @@ export function formatResponseHead(status: number, headers: OutgoingHeaders = []
 
 function formatHead(status: number, headers: OutgoingHeaders, options: ResponseHeadOptions): Formatted {
   validateStatus(status);
-  let line: string | undefined;
-  let nonAscii = false;
-  if (options.reason === undefined) {
-    line = STATUS_LINES.get(status);
+  const reason = options.reason;
+  const out: Formatted = { text: statusLine(status, reason), seen: 0, nonAscii: reason !== undefined && valueCheck(reason) === VALUE_OK_NON_ASCII };
+  formatFields(headers, out);
+  const date = options.date ?? true;
+  out.text = endHead(out.text, out.seen, options.framing, date === false ? null : date === true ? dateCache : date);
+  return out;
+}
+
+/** "HTTP/1.1 <status> <reason>" CRLF (status already validated); the standard lines are cached. */
+function statusLine(status: number, reason: string | undefined): string {
+  if (reason === undefined) {
+    let line = STATUS_LINES.get(status);
     if (line === undefined) {
       line = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
       STATUS_LINES.set(status, line);
     }
-  } else {
-    if (typeof options.reason !== 'string') throw invalidArgType('options.reason', 'of type string', options.reason);
-    const check = valueCheck(options.reason);
-    if (check === VALUE_BAD) throw coded(new TypeError('Invalid character in the reason phrase'), 'ERR_INVALID_CHAR');
-    nonAscii = check === VALUE_OK_NON_ASCII;
-    line = `HTTP/1.1 ${status} ${options.reason}\r\n`;
+    return line;
   }
-  const out: Formatted = { text: line, seen: 0, nonAscii };
-  formatFields(headers, out);
-  const seen = out.seen;
-  const framing = options.framing;
+  if (typeof reason !== 'string') throw invalidArgType('options.reason', 'of type string', reason);
+  if (valueCheck(reason) === VALUE_BAD) throw coded(new TypeError('Invalid character in the reason phrase'), 'ERR_INVALID_CHAR');
+  return `HTTP/1.1 ${status} ${reason}\r\n`;
+}
+
+/** Appends the Date and framing fields the handler did not set (`seen`: HAS_* bits), and the empty line. */
+function endHead(text: string, seen: number, framing: ResponseFraming | undefined, date: DateCache | null): string {
+  if (date !== null && (seen & HAS_DATE) === 0) text += date.headerLine();
+  return text + framingLines(seen, framing);
+}
+
+/** The framing fields the handler did not set, and the empty line; refuses conflicting framing. */
+function framingLines(seen: number, framing: ResponseFraming | undefined): string {
   // Both would let a client (or a proxy in between) frame the body its own
   // way: a response desync (RFC 9112 §6.1 forbids sending both).
   const length = (seen & HAS_CONTENT_LENGTH) !== 0 || (framing !== undefined && framing.contentLength >= 0);
@@ -275,15 +301,98 @@ function formatHead(status: number, headers: OutgoingHeaders, options: ResponseH
   if (length && chunked) {
     throw coded(new TypeError('A response cannot have both Content-Length and Transfer-Encoding'), 'ERR_HTTP_CONFLICTING_FRAMING');
   }
-  const date = options.date ?? true;
-  if (date !== false && (seen & HAS_DATE) === 0) out.text += (date === true ? dateCache : date).headerLine();
-  if (framing !== undefined) {
-    if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) out.text += 'Content-Length: ' + framing.contentLength + '\r\n';
-    if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) out.text += 'Transfer-Encoding: chunked\r\n';
-    if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) out.text += 'Connection: ' + framing.connection + '\r\n';
+  if (framing === undefined) return '\r\n';
+  let text = '';
+  if (framing.contentLength >= 0 && (seen & HAS_CONTENT_LENGTH) === 0) text += 'Content-Length: ' + framing.contentLength + '\r\n';
+  if (framing.chunked && (seen & HAS_TRANSFER_ENCODING) === 0) text += 'Transfer-Encoding: chunked\r\n';
+  if (framing.connection !== null && (seen & HAS_CONNECTION) === 0) text += 'Connection: ' + framing.connection + '\r\n';
+  return text + '\r\n';
+}
+
+/**
+ * @internal The start of a response head: the status line, the fields and
+ * the Date line (everything but the framing fields), as latin1 text and,
+ * once it has been used twice in a row, as bytes to copy.
+ */
+export class HeadStart {
+  /** @internal */ _uses = 0;
+  /** @internal */ _bytes: Buffer | null = null;
+
+  /** @internal */
+  constructor(
+    readonly text: string,
+    /** HAS_* bits of the fields the handler set itself. */
+    readonly seen: number,
+    /** @internal What it was made from: status, reason, Date line, then the fields' names and values. */
+    readonly _key: readonly unknown[] | null,
+  ) {}
+
+  /** The text as latin1 bytes, when it repeats (null the first time: a one-off is cheaper as text). */
+  get bytes(): Buffer | null {
+    if (this._bytes === null && this._uses > 1) this._bytes = Buffer.from(this.text, 'latin1');
+    return this._bytes;
   }
-  out.text += '\r\n';
-  return out;
+}
+
+/**
+ * The last head start made, reused while responses repeat it: the same
+ * status, reason and fields (identical strings or numbers) within the same
+ * second of Date. A handler answering with the same headers every time
+ * then pays for neither formatting nor encoding them.
+ */
+let lastStart: HeadStart | null = null;
+
+function sameKey(key: readonly unknown[], status: number, reason: string | undefined, date: string, fields: readonly unknown[] | null): boolean {
+  const n = fields === null ? 0 : fields.length;
+  if (key.length !== n + 3 || key[0] !== status || key[1] !== reason || key[2] !== date) return false;
+  for (let i = 0; i < n; i++) if (key[i + 3] !== (fields as readonly unknown[])[i]) return false;
+  return true;
+}
+
+/**
+ * @internal The head start of a response whose fields were validated when
+ * they were set (Response.setHeader): `fields` holds name, value, name,
+ * value... with unique names. Strings and numbers cannot have changed since;
+ * array values, which can, are checked again (and never cached). The Date
+ * comes from the shared cache; headEnd() gives the rest.
+ */
+export function headStart(status: number, reason: string | undefined, fields: readonly unknown[] | null): HeadStart {
+  const date = dateCache.headerLine();
+  const last = lastStart;
+  if (last !== null && sameKey(last._key as readonly unknown[], status, reason, date, fields)) {
+    last._uses++;
+    return last;
+  }
+  let text = statusLine(status, reason);
+  let seen = 0;
+  let cacheable = true;
+  if (fields !== null) {
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i] as string;
+      const value = fields[i + 1];
+      seen |= specialField(name);
+      if (typeof value === 'string' || typeof value === 'number') {
+        text += name + ': ' + value + '\r\n';
+      } else {
+        cacheable = false;
+        checkHeaderValue(name, value);
+        for (const v of value as readonly (string | number)[]) text += name + ': ' + v + '\r\n';
+      }
+    }
+  }
+  if ((seen & HAS_DATE) === 0) text += date;
+  if (!cacheable) return new HeadStart(text, seen, null);
+  const key: unknown[] = [status, reason, date];
+  if (fields !== null) for (let i = 0; i < fields.length; i++) key.push(fields[i]);
+  const start = new HeadStart(text, seen, key);
+  start._uses = 1;
+  lastStart = start;
+  return start;
+}
+
+/** @internal The rest of the head after `start`: the framing fields and the empty line (plain ASCII). */
+export function headEnd(start: HeadStart, framing: ResponseFraming): string {
+  return framingLines(start.seen, framing);
 }
 
 /**

@@ -3,7 +3,7 @@
 // code: function* (req, res) { ... yield* res.end('hi') }.
 import { getHub } from '../../core/hub';
 import type { GreenletResult } from '../../core/greenlet';
-import type { Operation, Task } from '../../core/operation';
+import { isIterator, type Operation, type Task } from '../../core/operation';
 import { invalidArgType, outOfRange } from '../../loop/errors';
 import { validateFunction, validateInteger, validateObject } from '../../loop/validate';
 import type { Address } from '../address';
@@ -23,7 +23,11 @@ export interface HttpServerOptions extends StreamServerOptions {
   maxHeaderBytes?: number;
   /** Bytes of request body (413 beyond; default 64 MiB; Infinity for no limit). */
   maxBodyBytes?: number;
-  /** Seconds to receive a whole request head (default 60; 0: no limit). */
+  /**
+   * Seconds to receive a whole request head (default 60; 0: no limit). The
+   * smaller of this and requestTimeout also bounds each response write
+   * waiting for a client that does not read.
+   */
   headersTimeout?: number;
   /** Seconds an idle keep-alive connection stays open (default 5; 0: no limit). */
   keepAliveTimeout?: number;
@@ -99,6 +103,7 @@ function* serveConnection(
   settings: ConnectionSettings,
 ): Operation<void> {
   const connection = new HttpConnection(socket, new RequestParser(settings.parser), settings.timeouts);
+  const parser = connection.parser;
   connections.add(connection);
   try {
     for (;;) {
@@ -114,7 +119,11 @@ function* serveConnection(
         return;
       }
       try {
-        yield* runResult(handler(request, response));
+        // runResult()'s work without its generator: one level less to go
+        // through on every switch in and out of the handler.
+        const result = handler(request, response);
+        if (isIterator(result)) yield* result as Operation<unknown>;
+        else yield* runResult(result);
         if (!response.finished) yield* response.end();
       } catch (error) {
         if (isPeerGone(error)) return;
@@ -136,12 +145,12 @@ function* serveConnection(
       }
       // A client waiting for 100 Continue that got a final answer instead
       // will not send the body: close rather than wait for it.
-      if (!request._continued || !(yield* connection.drainBody())) {
+      if (!request._continued || (!parser.bodyComplete && !(yield* connection.drainBody()))) {
         // The answer is out (or corked); flush it before closing.
         yield* connection.flush();
         return;
       }
-      if (connection.parser.buffered === 0) yield* connection.flush();
+      if (parser.buffered === 0) yield* connection.flush();
     }
   } catch (error) {
     if (!isPeerGone(error)) throw error;

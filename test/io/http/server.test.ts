@@ -453,6 +453,122 @@ describe('HttpServer', () => {
     assert.throws(() => new HttpServer(['127.0.0.1', 0], hello, { keepAliveTimeout: -1 }), RangeError);
   });
 
+  it('response headers: set, get, has and remove ignore case; the last set wins; writeHead sets several', async () => {
+    let seen: unknown[] = [];
+    const port = serve(function* (_req, res) {
+      res.setHeader('X-One', 'a');
+      res.setHeader('x-one', 'b');
+      res.setHeader('X-Two', 2);
+      res.setHeader('X-Gone', 'bye');
+      res.removeHeader('X-GONE');
+      res.removeHeader('X-Never-Set');
+      res.writeHead(201, { 'X-Three': ['c', 'd'], 'x-two': 22 });
+      seen = [res.getHeader('X-ONE'), res.hasHeader('x-two'), res.getHeader('X-Two'), res.hasHeader('x-gone'), res.getHeader('nope'), res.getHeader('x-three')];
+      yield* res.end('ok');
+    });
+    const text = await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(seen, ['b', true, 22, false, undefined, ['c', 'd']]);
+    const head = text.split('\r\n\r\n')[0];
+    assert.match(head, /^HTTP\/1\.1 201 Created\r\nx-one: b\r\nx-two: 22\r\nX-Three: c\r\nX-Three: d\r\nDate: /);
+    assert.doesNotMatch(head, /X-Gone/i);
+    assert.match(head, /\r\nContent-Length: 2\r\nConnection: close$/);
+  });
+
+  it('an array value changed after setHeader is checked again when the head goes out', async () => {
+    await withCapturedErrors(async (errors) => {
+      const port = serve(function* (_req, res) {
+        const values = ['fine'];
+        res.setHeader('X-List', values);
+        values.push('bad\r\nInjected: 1');
+        yield* res.end('x');
+      });
+      const text = await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal(statusOf(text), 500);
+      assert.doesNotMatch(text, /Injected/);
+      assert.equal(errors.length, 1);
+    });
+  });
+
+  it('heads that repeat and heads that change: each response has its own fields', async () => {
+    const list = ['a'];
+    let n = 0;
+    const port = serve(function* (req, res) {
+      const i = n++;
+      if (req.path === '/array') {
+        list.push(String(i));
+        res.setHeader('X-List', list);
+      } else if (req.path === '/json') {
+        res.setHeader('Content-Type', 'application/json');
+      } else if (req.path === '/status') {
+        res.status = 202;
+        res.setHeader('Content-Type', 'text/plain');
+      } else if (req.path === '/dated') {
+        res.setHeader('Date', 'Sun, 06 Nov 1994 08:49:37 GMT');
+      } else {
+        res.setHeader('Content-Type', 'text/plain');
+        res.setHeader('X-N', `${i % 2}`);
+      }
+      yield* res.end(req.path === '/long' ? 'x'.repeat(i + 1) : 'ok');
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const paths = ['/plain', '/plain', '/json', '/plain', '/status', '/status', '/array', '/array', '/dated', '/plain', '/long', '/long'];
+    for (let k = 0; k < paths.length; k++) {
+      const path = paths[k];
+      const answer = await request(port, { path, agent });
+      const { headers } = answer;
+      assert.equal(answer.status, path === '/status' ? 202 : 200, path);
+      assert.equal(headers['content-type'], path === '/json' ? 'application/json' : path === '/array' || path === '/dated' ? undefined : 'text/plain', path);
+      if (path === '/plain' || path === '/long') assert.equal(headers['x-n'], `${k % 2}`, path);
+      if (path === '/array') assert.equal(headers['x-list'], list.join(', '), path);
+      if (path === '/dated') assert.equal(headers.date, 'Sun, 06 Nov 1994 08:49:37 GMT');
+      else assert.ok(!Number.isNaN(Date.parse(headers.date ?? '')), path);
+      assert.equal(headers['content-length'], String(answer.body.length), path);
+    }
+    agent.destroy();
+  });
+
+  it('latin1 header values and reasons stay latin1 beside a UTF-8 body', async () => {
+    const port = serve(function* (req, res) {
+      if (req.path === '/reason') res.statusMessage = 'Très bien';
+      else res.setHeader('X-Name', 'café');
+      yield* res.end('héllo ✓');
+    });
+    for (const path of ['/header', '/reason']) {
+      const bytes = Buffer.from(await raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 'latin1');
+      const split = bytes.indexOf('\r\n\r\n') + 4;
+      const head = bytes.subarray(0, split).toString('latin1');
+      if (path === '/header') assert.match(head, /\r\nX-Name: café\r\n/);
+      else assert.match(head, /^HTTP\/1\.1 200 Très bien\r\n/);
+      assert.equal(bytes.subarray(split).toString('utf8'), 'héllo ✓');
+      assert.match(head, new RegExp(`Content-Length: ${Buffer.byteLength('héllo ✓')}\r\n`));
+    }
+  });
+
+  it('string and byte bodies of every size arrive intact, with and without pipelining', async () => {
+    const sizes = [0, 1, 100, 4095, 4096, 4097, 16000, 17000, 70000];
+    const port = serve(function* (req, res) {
+      const [kind, size] = req.path.slice(1).split('/');
+      const text = 'é'.repeat(Number(size) >> 1) + (Number(size) & 1 ? 'a' : '');
+      yield* res.end(kind === 'string' ? text : Buffer.from(text));
+    });
+    for (const kind of ['string', 'bytes']) {
+      for (const size of sizes) {
+        const answer = await request(port, { path: `/${kind}/${size}` });
+        assert.equal(answer.body.length, size, `${kind} ${size}`);
+        assert.equal(answer.headers['content-length'], String(size));
+      }
+      const pipelined = sizes.map((s) => `GET /${kind}/${s} HTTP/1.1\r\nHost: x\r\n\r\n`).join('') + 'GET /string/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+      const bytes = Buffer.from(await raw(port, pipelined, 5000), 'latin1');
+      let offset = 0;
+      for (const size of [...sizes, 3]) {
+        const headEnd = bytes.indexOf('\r\n\r\n', offset) + 4;
+        assert.match(bytes.subarray(offset, headEnd).toString('latin1'), new RegExp(`Content-Length: ${size}\r\n`));
+        offset = headEnd + size;
+      }
+      assert.equal(offset, bytes.length);
+    }
+  });
+
   it('response misuse is refused with clear errors', async () => {
     let problems: string[] = [];
     const port = serve(function* (_req, res) {
