@@ -213,10 +213,7 @@ export class HttpConnection {
    * buffered. Done at once (no generator) when the socket takes it all.
    */
   write(data: Buffer, flush: boolean): Operation<void> {
-    if (flush && this._pending.length === 0 && this.parser.buffered === 0) {
-      const sent = sendNow(this.socket, data, 0);
-      return sent === data.length ? DONE : sendallOperation(this.socket, data, sent < 0 ? 0 : sent);
-    }
+    if (flush && this._pending.length === 0 && this.parser.buffered === 0) return this._send(data);
     this._pending.push(data);
     this._pendingBytes += data.length;
     if ((flush && this.parser.buffered === 0) || this._pendingBytes >= CORK_LIMIT) return this.flush();
@@ -260,8 +257,14 @@ export class HttpConnection {
     if (pending.length === 0) return DONE;
     this._pending = [];
     this._pendingBytes = 0;
-    if (pending.length === 1) return this.write(pending[0], true);
+    if (pending.length === 1) return this._send(pending[0]);
     return sendallvOperation(this.socket, pending);
+  }
+
+  /** Sends `data` now, as far as the socket takes it; the rest in an operation that waits. */
+  private _send(data: Buffer): Operation<void> {
+    const sent = sendNow(this.socket, data, 0);
+    return sent === data.length ? DONE : sendallOperation(this.socket, data, sent < 0 ? 0 : sent);
   }
 
   /** A response finished: the next request's clock starts with its first byte. */

@@ -544,6 +544,28 @@ describe('HttpServer', () => {
     }
   });
 
+  it('pipelined requests answered with large write() pieces: corked output past its limit goes out', async () => {
+    const piece = Buffer.alloc(100 * 1024, 'p');
+    const port = serve(function* (_req, res) {
+      res.setHeader('Content-Length', String(2 * piece.length));
+      yield* res.write(piece);
+      yield* res.write(piece);
+      yield* res.end();
+    });
+    const pipelined = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    const bytes = Buffer.from(await raw(port, pipelined, 5000), 'latin1');
+    let offset = 0;
+    for (let i = 0; i < 2; i++) {
+      const headEnd = bytes.indexOf('\r\n\r\n', offset) + 4;
+      assert.match(bytes.subarray(offset, headEnd).toString('latin1'), /^HTTP\/1\.1 200 OK\r\n/);
+      const body = bytes.subarray(headEnd, headEnd + 2 * piece.length);
+      assert.equal(body.length, 2 * piece.length);
+      assert.ok(body.every((c) => c === 0x70));
+      offset = headEnd + 2 * piece.length;
+    }
+    assert.equal(offset, bytes.length);
+  });
+
   it('string and byte bodies of every size arrive intact, with and without pipelining', async () => {
     const sizes = [0, 1, 100, 4095, 4096, 4097, 16000, 17000, 70000];
     const port = serve(function* (req, res) {
