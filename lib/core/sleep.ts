@@ -8,7 +8,7 @@ import { validateBoolean, validateInteger, validateObject } from '../loop/valida
 import { READY, type Greenlet } from './greenlet';
 import { getHub } from './hub';
 import { SUSPEND, type Operation, type Suspend, type Task } from './operation';
-import { awaitable, run } from './task';
+import { awaitable, awaitOperation } from './task';
 
 export interface SleepOptions {
   /** false: this sleep does not keep the process (or wait()) alive. */
@@ -62,7 +62,7 @@ class Yield implements Task<void>, Iterator<Suspend, void, unknown> {
     onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return run(() => this as Operation<void>).then(onfulfilled, onrejected);
+    return awaitOperation(this, onfulfilled, onrejected);
   }
 }
 
@@ -119,7 +119,7 @@ class Sleep extends QueuedTimer implements Task<void>, Iterator<Suspend, void, u
     onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return run(() => this as Operation<void>).then(onfulfilled, onrejected);
+    return awaitOperation(this, onfulfilled, onrejected);
   }
 
   /** @internal The queue's call: wake the sleeper. */

@@ -17,7 +17,7 @@ export function awaitable<A extends unknown[], T>(
     onfulfilled?: ((value: T) => unknown) | null,
     onrejected?: ((reason: unknown) => unknown) | null,
   ): Promise<unknown> {
-    return run(() => this).then(onfulfilled, onrejected);
+    return awaitOperation(this, onfulfilled, onrejected);
   };
   return genFn as unknown as (...args: A) => Task<T>;
 }
@@ -58,6 +58,18 @@ class Completed<T> implements Task<T>, Iterator<Suspend, T, unknown> {
 /** A task that is already done: yields nothing, resolves at once. */
 export function completed<T>(value: T): Task<T> {
   return new Completed(value);
+}
+
+/**
+ * `then()` of an operation awaited from async code: runs it in a new
+ * greenlet. Every awaitable operation, generator or hand-written, uses it.
+ */
+export function awaitOperation<T, R1 = T, R2 = never>(
+  operation: Operation<T>,
+  onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+  onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+): Promise<R1 | R2> {
+  return run(() => operation).then(onfulfilled, onrejected) as Promise<R1 | R2>;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Greenlet, GreenletResult, ResultOf } from '../core/greenlet';
 import type { Hub } from '../core/hub';
 import type { TimeoutArg } from '../core/linkable';
 import { isIterator, isThenable, SUSPEND, type Operation, type Suspend, type Task } from '../core/operation';
-import { run } from '../core/task';
+import { awaitOperation } from '../core/task';
 import { Timeout, validateTimeoutArg } from '../core/timeout';
 import { until } from '../core/until';
 
@@ -92,7 +92,7 @@ export abstract class Leaf<T> implements Task<T>, Iterator<Suspend, T, unknown> 
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return run(() => this as Operation<T>).then(onfulfilled, onrejected) as Promise<R1 | R2>;
+    return awaitOperation(this, onfulfilled, onrejected);
   }
 }
 
